@@ -1,0 +1,729 @@
+//! The model file format and the tree-ensemble evaluator.
+//!
+//! `docs/MODEL_FORMAT.md` is the specification this module implements; [`Model::parse`] reads
+//! it by hand and never panics on any byte string, [`Model::to_bytes`] writes it.
+//!
+//! A model is an additive ensemble of binary trees over the [`features`](crate::features)
+//! table. A split sends a row left when `value < threshold`, and a missing value (NaN) the way
+//! the split's stored `nan_left` flag says. The margin is `base_score + Σ leaf` summed over the
+//! trees in file order in `f32`, and the probability is `1 / (1 + expf(-margin))` with `expf`
+//! from `libm`, so the bits are the same on every platform.
+
+use crate::features::{self, FeatureRow, FEATURE_SET_ID, N_FEATURES};
+use crate::shot::Shot;
+use core::fmt;
+
+/// First bytes of every model file.
+pub const MAGIC: [u8; 8] = *b"XGMODEL\0";
+/// The format version this scorer reads and writes.
+pub const FORMAT_VERSION: u16 = 1;
+/// Deepest tree accepted (root-to-leaf splits).
+pub const MAX_DEPTH: usize = 32;
+/// Most trees accepted in one model.
+pub const MAX_TREES: usize = 100_000;
+
+/// Where a child pointer leads: another split of the same tree or a leaf of the same tree.
+/// Indices are local to the tree.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NodeRef {
+    Split(u32),
+    Leaf(u32),
+}
+
+/// One split of a tree.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Split {
+    /// Column in the feature table.
+    pub feature: u16,
+    /// Rows with `value < threshold` go left.
+    pub threshold: f32,
+    /// Where a missing (NaN) value goes.
+    pub nan_left: bool,
+    pub left: NodeRef,
+    pub right: NodeRef,
+}
+
+/// One tree: its splits (children always have a larger index than their parent), its leaf
+/// values and its root.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Tree {
+    pub root: NodeRef,
+    pub splits: Vec<Split>,
+    pub leaves: Vec<f32>,
+}
+
+/// Why model bytes or parts were refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ModelError {
+    BadMagic,
+    UnsupportedVersion {
+        found: u16,
+    },
+    /// The bytes end before the structure they describe.
+    Truncated {
+        offset: usize,
+        needed: usize,
+    },
+    /// The model was trained on a different feature table.
+    FeatureMismatch {
+        expected: Vec<String>,
+        found: Vec<String>,
+    },
+    ChecksumMismatch {
+        stored: u32,
+        computed: u32,
+    },
+    /// Structurally impossible content (bad child index, NaN threshold, …).
+    Invalid {
+        reason: String,
+    },
+}
+
+impl fmt::Display for ModelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ModelError::BadMagic => write!(f, "not an xgoals model file (bad magic bytes)"),
+            ModelError::UnsupportedVersion { found } => write!(
+                f,
+                "model format version {found} is not supported (this scorer reads version {FORMAT_VERSION})"
+            ),
+            ModelError::Truncated { offset, needed } => write!(
+                f,
+                "model file truncated: {needed} more bytes needed at offset {offset}"
+            ),
+            ModelError::FeatureMismatch { expected, found } => write!(
+                f,
+                "model features do not match the scorer's: scorer has [{}], model has [{}]",
+                expected.join(", "),
+                found.join(", ")
+            ),
+            ModelError::ChecksumMismatch { stored, computed } => write!(
+                f,
+                "model checksum mismatch: stored {stored:#010x}, computed {computed:#010x}"
+            ),
+            ModelError::Invalid { reason } => write!(f, "invalid model: {reason}"),
+        }
+    }
+}
+
+impl std::error::Error for ModelError {}
+
+fn invalid(reason: impl Into<String>) -> ModelError {
+    ModelError::Invalid {
+        reason: reason.into(),
+    }
+}
+
+/// Bit set on a global node reference in the evaluation layout when `nan_left`.
+const NAN_LEFT_BIT: u32 = 1 << 31;
+
+/// A node in the evaluation layout. Leaves are nodes whose children point at themselves, so a
+/// traversal can run a fixed number of steps without testing for leaves.
+#[derive(Debug, Clone, Copy)]
+#[repr(C)]
+struct EvalNode {
+    threshold: f32,
+    /// Feature index in the low bits, [`NAN_LEFT_BIT`] on top.
+    feature: u32,
+    left: u32,
+    right: u32,
+}
+
+impl EvalNode {
+    #[inline(always)]
+    fn next(&self, row: &FeatureRow) -> u32 {
+        let v = row[(self.feature & !NAN_LEFT_BIT) as usize];
+        let go_left = (v < self.threshold) | (v.is_nan() & (self.feature & NAN_LEFT_BIT != 0));
+        if go_left {
+            self.left
+        } else {
+            self.right
+        }
+    }
+}
+
+/// A validated, ready-to-evaluate model.
+#[derive(Debug, Clone)]
+pub struct Model {
+    base_score: f32,
+    trees: Vec<Tree>,
+    /// Per tree: global index of the root and the number of steps to reach any leaf.
+    roots: Vec<(u32, u32)>,
+    nodes: Vec<EvalNode>,
+    /// Leaf value per global node index (0 for splits).
+    values: Vec<f32>,
+}
+
+impl Model {
+    /// Validates trees and builds the evaluator. `base_score` is the margin before any tree.
+    pub fn new(base_score: f32, trees: Vec<Tree>) -> Result<Model, ModelError> {
+        if !(base_score.abs() <= VALUE_LIMIT) {
+            return Err(invalid(format!("base score {base_score} is not within ±{VALUE_LIMIT}")));
+        }
+        if trees.len() > MAX_TREES {
+            return Err(invalid(format!("{} trees exceed the limit of {MAX_TREES}", trees.len())));
+        }
+        let mut roots = Vec::with_capacity(trees.len());
+        let mut nodes = Vec::new();
+        let mut values = Vec::new();
+        for (t, tree) in trees.iter().enumerate() {
+            let depth = validate_tree(tree).map_err(|r| invalid(format!("tree {t}: {r}")))?;
+            let base = nodes.len();
+            let total = tree.splits.len() + tree.leaves.len();
+            if base + total >= (NAN_LEFT_BIT as usize) {
+                return Err(invalid("too many nodes"));
+            }
+            let global = |r: NodeRef| -> u32 {
+                (base
+                    + match r {
+                        NodeRef::Split(i) => i as usize,
+                        NodeRef::Leaf(i) => tree.splits.len() + i as usize,
+                    }) as u32
+            };
+            for s in &tree.splits {
+                let nan = if s.nan_left { NAN_LEFT_BIT } else { 0 };
+                nodes.push(EvalNode {
+                    threshold: s.threshold,
+                    feature: s.feature as u32 | nan,
+                    left: global(s.left),
+                    right: global(s.right),
+                });
+                values.push(0.0);
+            }
+            for (i, &v) in tree.leaves.iter().enumerate() {
+                let me = (base + tree.splits.len() + i) as u32;
+                nodes.push(EvalNode {
+                    threshold: 0.0,
+                    feature: 0,
+                    left: me,
+                    right: me,
+                });
+                values.push(v);
+            }
+            roots.push((global(tree.root), depth as u32));
+        }
+        Ok(Model {
+            base_score,
+            trees,
+            roots,
+            nodes,
+            values,
+        })
+    }
+
+    pub fn base_score(&self) -> f32 {
+        self.base_score
+    }
+
+    pub fn trees(&self) -> &[Tree] {
+        &self.trees
+    }
+
+    /// Depth of the deepest tree.
+    pub fn max_depth(&self) -> usize {
+        self.roots.iter().map(|&(_, d)| d as usize).max().unwrap_or(0)
+    }
+
+    /// The raw margin (log-odds) for one feature row.
+    pub fn margin(&self, row: &FeatureRow) -> f32 {
+        let mut sum = self.base_score;
+        for &(root, depth) in &self.roots {
+            let mut r = root;
+            for _ in 0..depth {
+                r = self.nodes[r as usize].next(row);
+            }
+            sum += self.values[r as usize];
+        }
+        sum
+    }
+
+    /// The probability of a goal for one feature row.
+    pub fn predict(&self, row: &FeatureRow) -> f32 {
+        logistic(self.margin(row))
+    }
+
+    /// The probability of a goal for one shot.
+    pub fn score(&self, shot: &Shot) -> f32 {
+        self.predict(&features::extract(shot))
+    }
+
+    /// Probabilities for many rows; bit-identical to calling [`Model::predict`] on each.
+    ///
+    /// Rows are processed in blocks so several independent tree walks are in flight at once.
+    ///
+    /// # Panics
+    /// If `out` is shorter than `rows`.
+    pub fn predict_batch(&self, rows: &[FeatureRow], out: &mut [f32]) {
+        assert!(out.len() >= rows.len(), "output shorter than input");
+        const LANES: usize = 8;
+        let mut blocks = rows.chunks_exact(LANES);
+        let mut outs = out.chunks_exact_mut(LANES);
+        for (block, o) in (&mut blocks).zip(&mut outs) {
+            let block: &[FeatureRow; LANES] = block.try_into().expect("exact chunk");
+            let mut sums = [self.base_score; LANES];
+            for &(root, depth) in &self.roots {
+                let mut r = [root; LANES];
+                for _ in 0..depth {
+                    for lane in 0..LANES {
+                        r[lane] = self.nodes[r[lane] as usize].next(&block[lane]);
+                    }
+                }
+                for lane in 0..LANES {
+                    sums[lane] += self.values[r[lane] as usize];
+                }
+            }
+            for lane in 0..LANES {
+                o[lane] = logistic(sums[lane]);
+            }
+        }
+        let rest = blocks.remainder();
+        let rest_out = &mut out[rows.len() - rest.len()..rows.len()];
+        for (row, o) in rest.iter().zip(rest_out) {
+            *o = self.predict(row);
+        }
+    }
+
+    /// Parses and validates a model file.
+    pub fn parse(bytes: &[u8]) -> Result<Model, ModelError> {
+        let mut r = Reader { bytes, pos: 0 };
+        if r.take(MAGIC.len())? != MAGIC {
+            return Err(ModelError::BadMagic);
+        }
+        let version = r.u16()?;
+        if version != FORMAT_VERSION {
+            return Err(ModelError::UnsupportedVersion { found: version });
+        }
+        let flags = r.u16()?;
+        if flags != 0 {
+            return Err(invalid(format!("unknown header flags {flags:#06x}")));
+        }
+        let set_id = r.u64()?;
+        let n_features = r.u16()? as usize;
+        let mut names = Vec::with_capacity(n_features.min(N_FEATURES + 1));
+        for _ in 0..n_features {
+            let len = r.u8()? as usize;
+            let name = r.take(len)?;
+            names.push(String::from_utf8_lossy(name).into_owned());
+        }
+        let expected: Vec<String> = features::names().map(String::from).collect();
+        if names != expected || set_id != FEATURE_SET_ID {
+            return Err(ModelError::FeatureMismatch {
+                expected,
+                found: names,
+            });
+        }
+        let base_score = r.f32()?;
+        let n_trees = r.u32()? as usize;
+        if n_trees > MAX_TREES {
+            return Err(invalid(format!("{n_trees} trees exceed the limit of {MAX_TREES}")));
+        }
+        let mut trees = Vec::with_capacity(n_trees);
+        for _ in 0..n_trees {
+            let n_splits = r.u32()? as usize;
+            let n_leaves = r.u32()? as usize;
+            let root = decode_ref(r.u32()?);
+            r.need(n_splits.saturating_mul(SPLIT_BYTES))?;
+            let mut splits = Vec::with_capacity(n_splits);
+            for _ in 0..n_splits {
+                let feature = r.u16()?;
+                let split_flags = r.u8()?;
+                let reserved = r.u8()?;
+                if split_flags & !1 != 0 || reserved != 0 {
+                    return Err(invalid(format!(
+                        "split at offset {} has unknown flags",
+                        r.pos - 2
+                    )));
+                }
+                splits.push(Split {
+                    feature,
+                    nan_left: split_flags & 1 != 0,
+                    threshold: r.f32()?,
+                    left: decode_ref(r.u32()?),
+                    right: decode_ref(r.u32()?),
+                });
+            }
+            r.need(n_leaves.saturating_mul(4))?;
+            let leaves = (0..n_leaves).map(|_| r.f32()).collect::<Result<_, _>>()?;
+            trees.push(Tree {
+                root,
+                splits,
+                leaves,
+            });
+        }
+        let body_end = r.pos;
+        let stored = r.u32()?;
+        if r.pos != bytes.len() {
+            return Err(invalid(format!(
+                "{} unexpected bytes after the checksum",
+                bytes.len() - r.pos
+            )));
+        }
+        let computed = crc32(&bytes[..body_end]);
+        if stored != computed {
+            return Err(ModelError::ChecksumMismatch { stored, computed });
+        }
+        Model::new(base_score, trees)
+    }
+
+    /// Writes the model file.
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let mut b = Vec::new();
+        b.extend_from_slice(&MAGIC);
+        b.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
+        b.extend_from_slice(&0u16.to_le_bytes());
+        b.extend_from_slice(&FEATURE_SET_ID.to_le_bytes());
+        b.extend_from_slice(&(N_FEATURES as u16).to_le_bytes());
+        for name in features::names() {
+            b.push(name.len() as u8);
+            b.extend_from_slice(name.as_bytes());
+        }
+        b.extend_from_slice(&self.base_score.to_le_bytes());
+        b.extend_from_slice(&(self.trees.len() as u32).to_le_bytes());
+        for t in &self.trees {
+            b.extend_from_slice(&(t.splits.len() as u32).to_le_bytes());
+            b.extend_from_slice(&(t.leaves.len() as u32).to_le_bytes());
+            b.extend_from_slice(&encode_ref(t.root).to_le_bytes());
+            for s in &t.splits {
+                b.extend_from_slice(&s.feature.to_le_bytes());
+                b.push(s.nan_left as u8);
+                b.push(0);
+                b.extend_from_slice(&s.threshold.to_le_bytes());
+                b.extend_from_slice(&encode_ref(s.left).to_le_bytes());
+                b.extend_from_slice(&encode_ref(s.right).to_le_bytes());
+            }
+            for v in &t.leaves {
+                b.extend_from_slice(&v.to_le_bytes());
+            }
+        }
+        let crc = crc32(&b);
+        b.extend_from_slice(&crc.to_le_bytes());
+        b
+    }
+}
+
+/// Margins are limited to ±this before the link, so a probability is never exactly 0 or 1
+/// in `f32` (the link saturates to 1.0 near a margin of 17).
+pub const MARGIN_LIMIT: f32 = 15.0;
+
+/// Largest absolute leaf value or base score accepted; with [`MAX_TREES`] it keeps every sum
+/// finite.
+pub const VALUE_LIMIT: f32 = 1000.0;
+
+/// The logistic link: `1 / (1 + expf(-m))` with `m` the margin limited to ±[`MARGIN_LIMIT`],
+/// through `libm` for identical bits everywhere.
+pub fn logistic(margin: f32) -> f32 {
+    let m = margin.clamp(-MARGIN_LIMIT, MARGIN_LIMIT);
+    1.0 / (1.0 + libm::expf(-m))
+}
+
+const SPLIT_BYTES: usize = 16;
+const LEAF_REF_BIT: u32 = 1 << 31;
+
+fn decode_ref(v: u32) -> NodeRef {
+    if v & LEAF_REF_BIT != 0 {
+        NodeRef::Leaf(v & !LEAF_REF_BIT)
+    } else {
+        NodeRef::Split(v)
+    }
+}
+
+fn encode_ref(r: NodeRef) -> u32 {
+    match r {
+        NodeRef::Split(i) => i,
+        NodeRef::Leaf(i) => i | LEAF_REF_BIT,
+    }
+}
+
+/// Checks a tree's structure and returns its depth (number of splits on the longest path).
+fn validate_tree(tree: &Tree) -> Result<usize, String> {
+    let n_splits = tree.splits.len();
+    let n_leaves = tree.leaves.len();
+    if n_leaves == 0 {
+        return Err("has no leaves".into());
+    }
+    if n_leaves != n_splits + 1 {
+        return Err(format!(
+            "{n_splits} splits need {} leaves, found {n_leaves}",
+            n_splits + 1
+        ));
+    }
+    if n_splits >= LEAF_REF_BIT as usize {
+        return Err("too many splits".into());
+    }
+    if let Some(i) = tree.leaves.iter().position(|v| !(v.abs() <= VALUE_LIMIT)) {
+        return Err(format!("leaf {i} is not within ±{VALUE_LIMIT}"));
+    }
+    let check_ref = |from: usize, r: NodeRef| -> Result<(), String> {
+        match r {
+            NodeRef::Split(i) if (i as usize) <= from || (i as usize) >= n_splits => Err(format!(
+                "split {from} points at split {i} (children must come after their parent, below {n_splits})"
+            )),
+            NodeRef::Leaf(i) if (i as usize) >= n_leaves => {
+                Err(format!("split {from} points at missing leaf {i}"))
+            }
+            _ => Ok(()),
+        }
+    };
+    // Depth below each split; children have larger indices, so walk backwards.
+    let mut depth = vec![0usize; n_splits];
+    let mut leaf_used = vec![false; n_leaves];
+    let mut split_used = vec![false; n_splits];
+    for (i, s) in tree.splits.iter().enumerate().rev() {
+        if (s.feature as usize) >= N_FEATURES {
+            return Err(format!("split {i} uses feature {} of {N_FEATURES}", s.feature));
+        }
+        if s.threshold.is_nan() {
+            return Err(format!("split {i} has a NaN threshold"));
+        }
+        let mut d = 0;
+        for child in [s.left, s.right] {
+            check_ref(i, child)?;
+            match child {
+                NodeRef::Split(c) => {
+                    if std::mem::replace(&mut split_used[c as usize], true) {
+                        return Err(format!("split {c} has two parents"));
+                    }
+                    d = d.max(depth[c as usize]);
+                }
+                NodeRef::Leaf(l) => {
+                    if std::mem::replace(&mut leaf_used[l as usize], true) {
+                        return Err(format!("leaf {l} has two parents"));
+                    }
+                }
+            }
+        }
+        depth[i] = d + 1;
+        if depth[i] > MAX_DEPTH {
+            return Err(format!("deeper than {MAX_DEPTH}"));
+        }
+    }
+    match tree.root {
+        NodeRef::Split(0) if n_splits > 0 => {
+            // Every other split and every leaf must hang below the root exactly once.
+            if split_used.iter().skip(1).all(|&u| u) && leaf_used.iter().all(|&u| u) {
+                Ok(depth[0])
+            } else {
+                Err("has nodes that are not reachable from the root".into())
+            }
+        }
+        NodeRef::Leaf(0) if n_splits == 0 => Ok(0),
+        r => Err(format!("root must be split 0 (or leaf 0 in a stump), found {r:?}")),
+    }
+}
+
+struct Reader<'a> {
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Reader<'a> {
+    fn need(&self, n: usize) -> Result<(), ModelError> {
+        let available = self.bytes.len() - self.pos;
+        if n > available {
+            Err(ModelError::Truncated {
+                offset: self.pos,
+                needed: n - available,
+            })
+        } else {
+            Ok(())
+        }
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], ModelError> {
+        self.need(n)?;
+        let s = &self.bytes[self.pos..self.pos + n];
+        self.pos += n;
+        Ok(s)
+    }
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], ModelError> {
+        let s = self.take(N)?;
+        let mut a = [0u8; N];
+        a.copy_from_slice(s);
+        Ok(a)
+    }
+    fn u8(&mut self) -> Result<u8, ModelError> {
+        Ok(self.array::<1>()?[0])
+    }
+    fn u16(&mut self) -> Result<u16, ModelError> {
+        Ok(u16::from_le_bytes(self.array()?))
+    }
+    fn u32(&mut self) -> Result<u32, ModelError> {
+        Ok(u32::from_le_bytes(self.array()?))
+    }
+    fn u64(&mut self) -> Result<u64, ModelError> {
+        Ok(u64::from_le_bytes(self.array()?))
+    }
+    fn f32(&mut self) -> Result<f32, ModelError> {
+        Ok(f32::from_le_bytes(self.array()?))
+    }
+}
+
+const CRC_TABLE: [u32; 256] = {
+    let mut table = [0u32; 256];
+    let mut i = 0;
+    while i < 256 {
+        let mut c = i as u32;
+        let mut k = 0;
+        while k < 8 {
+            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            k += 1;
+        }
+        table[i] = c;
+        i += 1;
+    }
+    table
+};
+
+/// CRC-32 (IEEE 802.3, as zlib and PNG use it).
+pub fn crc32(bytes: &[u8]) -> u32 {
+    let mut c = !0u32;
+    for &b in bytes {
+        c = CRC_TABLE[((c ^ b as u32) & 0xff) as usize] ^ (c >> 8);
+    }
+    !c
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A depth-2 tree on distance (feature 0) and is_header (feature 4, NaN goes right).
+    fn small_tree() -> Tree {
+        Tree {
+            root: NodeRef::Split(0),
+            splits: vec![
+                Split {
+                    feature: 0,
+                    threshold: 12.0,
+                    nan_left: true,
+                    left: NodeRef::Split(1),
+                    right: NodeRef::Leaf(2),
+                },
+                Split {
+                    feature: 4,
+                    threshold: 0.5,
+                    nan_left: false,
+                    left: NodeRef::Leaf(0),
+                    right: NodeRef::Leaf(1),
+                },
+            ],
+            leaves: vec![1.0, -0.5, -2.0],
+        }
+    }
+
+    fn row(distance: f32, header: f32) -> FeatureRow {
+        let mut r = [0.0; N_FEATURES];
+        r[0] = distance;
+        r[4] = header;
+        r
+    }
+
+    #[test]
+    fn routes_by_threshold_and_missing_flag() {
+        let m = Model::new(0.25, vec![small_tree()]).unwrap();
+        assert_eq!(m.margin(&row(5.0, 0.0)), 1.25);
+        assert_eq!(m.margin(&row(5.0, 1.0)), -0.25);
+        assert_eq!(m.margin(&row(5.0, f32::NAN)), -0.25, "NaN header goes right");
+        assert_eq!(m.margin(&row(f32::NAN, 0.0)), 1.25, "NaN distance goes left");
+        assert_eq!(m.margin(&row(12.0, 0.0)), -1.75, "equal to threshold goes right");
+        assert_eq!(m.max_depth(), 2);
+    }
+
+    #[test]
+    fn logistic_is_a_probability() {
+        assert_eq!(logistic(0.0), 0.5);
+        for m in [-1e9, -20.0, -15.0, 15.0, 20.0, 1e9] {
+            let p = logistic(m);
+            assert!(p > 0.0 && p < 1.0, "{m} -> {p}");
+        }
+    }
+
+    #[test]
+    fn bytes_round_trip_and_checksum_guards_every_byte() {
+        let m = Model::new(-1.5, vec![small_tree(), small_tree()]).unwrap();
+        let bytes = m.to_bytes();
+        let back = Model::parse(&bytes).unwrap();
+        assert_eq!(back.trees(), m.trees());
+        assert_eq!(back.base_score(), m.base_score());
+        assert_eq!(back.to_bytes(), bytes);
+        for cut in 0..bytes.len() {
+            assert!(Model::parse(&bytes[..cut]).is_err(), "cut at {cut}");
+        }
+        // Flip a bit inside a leaf value: only the checksum can tell.
+        let mut b = bytes.clone();
+        let n = b.len();
+        b[n - 6] ^= 0x01;
+        assert!(matches!(
+            Model::parse(&b),
+            Err(ModelError::ChecksumMismatch { .. })
+        ));
+    }
+
+    #[test]
+    fn typed_errors_for_header_problems() {
+        let bytes = Model::new(0.0, vec![small_tree()]).unwrap().to_bytes();
+        let mut b = bytes.clone();
+        b[0] = b'Y';
+        assert_eq!(Model::parse(&b).unwrap_err(), ModelError::BadMagic);
+        let mut b = bytes.clone();
+        b[8] = 2;
+        assert_eq!(
+            Model::parse(&b).unwrap_err(),
+            ModelError::UnsupportedVersion { found: 2 }
+        );
+        let mut b = bytes.clone();
+        b[12] ^= 0xff; // the feature-set id
+        assert!(matches!(
+            Model::parse(&b).unwrap_err(),
+            ModelError::FeatureMismatch { .. }
+        ));
+        assert!(matches!(
+            Model::parse(&bytes[..10]).unwrap_err(),
+            ModelError::Truncated { .. }
+        ));
+    }
+
+    #[test]
+    fn rejects_malformed_trees() {
+        let mut t = small_tree();
+        t.splits[1].left = NodeRef::Split(0);
+        assert!(Model::new(0.0, vec![t]).is_err(), "cycle");
+        let mut t = small_tree();
+        t.splits[1].right = NodeRef::Leaf(0);
+        assert!(Model::new(0.0, vec![t]).is_err(), "shared leaf");
+        let mut t = small_tree();
+        t.splits[0].feature = N_FEATURES as u16;
+        assert!(Model::new(0.0, vec![t]).is_err(), "feature out of range");
+        let mut t = small_tree();
+        t.splits[0].threshold = f32::NAN;
+        assert!(Model::new(0.0, vec![t]).is_err(), "NaN threshold");
+        let mut t = small_tree();
+        t.leaves[0] = f32::INFINITY;
+        assert!(Model::new(0.0, vec![t]).is_err(), "infinite leaf");
+        assert!(Model::new(f32::NAN, vec![small_tree()]).is_err());
+        let stump = Tree {
+            root: NodeRef::Leaf(0),
+            splits: vec![],
+            leaves: vec![0.5],
+        };
+        let m = Model::new(0.0, vec![stump]).unwrap();
+        assert_eq!(m.margin(&row(1.0, 1.0)), 0.5);
+    }
+
+    #[test]
+    fn crc32_matches_the_reference_check_value() {
+        assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
+    }
+
+    #[test]
+    fn batch_equals_single_bits() {
+        let m = Model::new(0.1, vec![small_tree(), small_tree(), small_tree()]).unwrap();
+        let rows: Vec<FeatureRow> = (0..21)
+            .map(|i| row(i as f32, if i % 3 == 0 { f32::NAN } else { (i % 2) as f32 }))
+            .collect();
+        let mut out = vec![0.0; rows.len()];
+        m.predict_batch(&rows, &mut out);
+        for (r, o) in rows.iter().zip(&out) {
+            assert_eq!(o.to_bits(), m.predict(r).to_bits());
+        }
+    }
+}
