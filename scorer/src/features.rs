@@ -132,7 +132,13 @@ pub const FEATURES: &[Feature] = &[
     Feature {
         name: "ball_movement_m",
         description: "how far the ball moved from the previous event to the shot",
-        eval: |s| or_missing(s.context().prev_event_at.map(|p| pitch::distance_m(p, s.at()))),
+        eval: |s| {
+            or_missing(
+                s.context()
+                    .prev_event_at
+                    .map(|p| pitch::distance_m(p, s.at())),
+            )
+        },
     },
 ];
 
@@ -207,7 +213,9 @@ mod tests {
     fn names_are_unique_snake_case() {
         let all: Vec<_> = names().collect();
         for (i, n) in all.iter().enumerate() {
-            assert!(n.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
+            assert!(n
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'));
             assert!(!all[..i].contains(n), "duplicate {n}");
         }
     }
@@ -223,8 +231,12 @@ mod tests {
 
     #[test]
     fn missing_context_is_nan_and_present_context_is_not() {
-        let bare = Shot::simple(Point::new(90.0, 30.0), BodyPart::Unknown, ShotKind::OpenPlay)
-            .unwrap();
+        let bare = Shot::simple(
+            Point::new(90.0, 30.0),
+            BodyPart::Unknown,
+            ShotKind::OpenPlay,
+        )
+        .unwrap();
         let row = extract(&bare);
         for name in [
             "is_header",

@@ -1,1 +1,90 @@
-//! placeholder
+//! The wasm-bindgen API for JavaScript pages (feature `js`).
+//!
+//! Build the npm package with `wasm-pack build scorer --target web -- --no-default-features
+//! --features js` (or `cargo build` + `wasm-bindgen --target web`), then:
+//!
+//! ```js
+//! import init, { Scorer, featureNames } from "./pkg/scorer.js";
+//! await init();
+//! const scorer = new Scorer(new Uint8Array(await (await fetch("model.xgm")).arrayBuffer()));
+//! scorer.scoreJson('{"x_m": 94, "y_m": 34, "body_part": "right_foot"}'); // → 0.07…
+//! ```
+
+use crate::features::{self, FEATURE_SET_ID};
+use crate::json;
+use crate::model::Model;
+use crate::shot::{Shot, FLAT_SHOT_BYTES};
+use wasm_bindgen::prelude::*;
+
+/// A loaded model, ready to score shots.
+#[wasm_bindgen]
+pub struct Scorer {
+    model: Model,
+}
+
+#[wasm_bindgen]
+impl Scorer {
+    /// Parses model bytes; throws with the reason if they are refused.
+    #[wasm_bindgen(constructor)]
+    pub fn new(model_bytes: &[u8]) -> Result<Scorer, JsError> {
+        Model::parse(model_bytes)
+            .map(|model| Scorer { model })
+            .map_err(|e| JsError::new(&e.to_string()))
+    }
+
+    /// xG of one shot in xgoals' shot JSON; throws if the JSON or the shot is invalid.
+    #[wasm_bindgen(js_name = scoreJson)]
+    pub fn score_json(&self, shot_json: &str) -> Result<f32, JsError> {
+        let shot = json::shot_from_json(shot_json).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(self.model.score(&shot))
+    }
+
+    /// xG of many shots in the flat 32-byte layout, concatenated; NaN for an invalid shot.
+    #[wasm_bindgen(js_name = scoreFlat)]
+    pub fn score_flat(&self, flat: &[u8]) -> Result<Vec<f32>, JsError> {
+        if flat.len() % FLAT_SHOT_BYTES != 0 {
+            return Err(JsError::new(&format!(
+                "flat shots are {FLAT_SHOT_BYTES} bytes each, got {} bytes",
+                flat.len()
+            )));
+        }
+        let shots: Vec<Option<Shot>> = flat
+            .chunks_exact(FLAT_SHOT_BYTES)
+            .map(|b| Shot::from_flat(b).ok())
+            .collect();
+        let rows: Vec<_> = shots
+            .iter()
+            .map(|s| {
+                s.as_ref()
+                    .map_or([f32::NAN; features::N_FEATURES], features::extract)
+            })
+            .collect();
+        let mut out = vec![0.0; rows.len()];
+        self.model.predict_batch(&rows, &mut out);
+        for (o, s) in out.iter_mut().zip(&shots) {
+            if s.is_none() {
+                *o = f32::NAN;
+            }
+        }
+        Ok(out)
+    }
+
+    /// The feature row of one shot in xgoals' shot JSON (NaN = missing).
+    #[wasm_bindgen(js_name = featuresJson)]
+    pub fn features_json(&self, shot_json: &str) -> Result<Vec<f32>, JsError> {
+        let shot = json::shot_from_json(shot_json).map_err(|e| JsError::new(&e.to_string()))?;
+        Ok(features::extract(&shot).to_vec())
+    }
+}
+
+/// The feature names in column order.
+#[wasm_bindgen(js_name = featureNames)]
+pub fn feature_names() -> Vec<String> {
+    features::names().map(String::from).collect()
+}
+
+/// The feature-set id as 16 hex digits.
+#[wasm_bindgen(js_name = featureSetId)]
+pub fn feature_set_id() -> String {
+    format!("{FEATURE_SET_ID:016x}")
+}

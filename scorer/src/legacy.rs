@@ -65,7 +65,10 @@ pub const MAX_DISTANCE_M: f32 = 130.0;
 const ROUND_OFF: f64 = 1e-4;
 
 /// The position (on the right of the long axis) with this distance and goal-mouth angle.
-pub fn position_from(distance_to_goal_m: f32, angle_to_goal_rad: f32) -> Result<Point, LegacyError> {
+pub fn position_from(
+    distance_to_goal_m: f32,
+    angle_to_goal_rad: f32,
+) -> Result<Point, LegacyError> {
     let d = distance_to_goal_m;
     let theta = angle_to_goal_rad;
     if !d.is_finite() {
@@ -143,7 +146,9 @@ mod tests {
                     continue;
                 }
                 let q = position_from(d, a).unwrap();
-                let err = (q.x_m - p.x_m).abs().max((q.y_m - 34.0).abs() - (p.y_m - 34.0).abs());
+                let err = (q.x_m - p.x_m)
+                    .abs()
+                    .max((q.y_m - 34.0).abs() - (p.y_m - 34.0).abs());
                 // Near the axis |c| = √(d² − x²) amplifies the f32 round-off of the pair.
                 assert!(err.abs() < 0.1, "{p:?} -> ({d}, {a}) -> {q:?}");
                 let (d2, a2) = distance_angle_of(q);

@@ -158,10 +158,15 @@ impl Model {
     /// Validates trees and builds the evaluator. `base_score` is the margin before any tree.
     pub fn new(base_score: f32, trees: Vec<Tree>) -> Result<Model, ModelError> {
         if !(base_score.abs() <= VALUE_LIMIT) {
-            return Err(invalid(format!("base score {base_score} is not within ±{VALUE_LIMIT}")));
+            return Err(invalid(format!(
+                "base score {base_score} is not within ±{VALUE_LIMIT}"
+            )));
         }
         if trees.len() > MAX_TREES {
-            return Err(invalid(format!("{} trees exceed the limit of {MAX_TREES}", trees.len())));
+            return Err(invalid(format!(
+                "{} trees exceed the limit of {MAX_TREES}",
+                trees.len()
+            )));
         }
         let mut roots = Vec::with_capacity(trees.len());
         let mut nodes = Vec::new();
@@ -221,7 +226,11 @@ impl Model {
 
     /// Depth of the deepest tree.
     pub fn max_depth(&self) -> usize {
-        self.roots.iter().map(|&(_, d)| d as usize).max().unwrap_or(0)
+        self.roots
+            .iter()
+            .map(|&(_, d)| d as usize)
+            .max()
+            .unwrap_or(0)
     }
 
     /// The raw margin (log-odds) for one feature row.
@@ -315,7 +324,9 @@ impl Model {
         let base_score = r.f32()?;
         let n_trees = r.u32()? as usize;
         if n_trees > MAX_TREES {
-            return Err(invalid(format!("{n_trees} trees exceed the limit of {MAX_TREES}")));
+            return Err(invalid(format!(
+                "{n_trees} trees exceed the limit of {MAX_TREES}"
+            )));
         }
         let mut trees = Vec::with_capacity(n_trees);
         for _ in 0..n_trees {
@@ -470,7 +481,10 @@ fn validate_tree(tree: &Tree) -> Result<usize, String> {
     let mut split_used = vec![false; n_splits];
     for (i, s) in tree.splits.iter().enumerate().rev() {
         if (s.feature as usize) >= N_FEATURES {
-            return Err(format!("split {i} uses feature {} of {N_FEATURES}", s.feature));
+            return Err(format!(
+                "split {i} uses feature {} of {N_FEATURES}",
+                s.feature
+            ));
         }
         if s.threshold.is_nan() {
             return Err(format!("split {i} has a NaN threshold"));
@@ -507,7 +521,9 @@ fn validate_tree(tree: &Tree) -> Result<usize, String> {
             }
         }
         NodeRef::Leaf(0) if n_splits == 0 => Ok(0),
-        r => Err(format!("root must be split 0 (or leaf 0 in a stump), found {r:?}")),
+        r => Err(format!(
+            "root must be split 0 (or leaf 0 in a stump), found {r:?}"
+        )),
     }
 }
 
@@ -564,7 +580,11 @@ const CRC_TABLE: [u32; 256] = {
         let mut c = i as u32;
         let mut k = 0;
         while k < 8 {
-            c = if c & 1 != 0 { 0xEDB8_8320 ^ (c >> 1) } else { c >> 1 };
+            c = if c & 1 != 0 {
+                0xEDB8_8320 ^ (c >> 1)
+            } else {
+                c >> 1
+            };
             k += 1;
         }
         table[i] = c;
@@ -622,9 +642,21 @@ mod tests {
         let m = Model::new(0.25, vec![small_tree()]).unwrap();
         assert_eq!(m.margin(&row(5.0, 0.0)), 1.25);
         assert_eq!(m.margin(&row(5.0, 1.0)), -0.25);
-        assert_eq!(m.margin(&row(5.0, f32::NAN)), -0.25, "NaN header goes right");
-        assert_eq!(m.margin(&row(f32::NAN, 0.0)), 1.25, "NaN distance goes left");
-        assert_eq!(m.margin(&row(12.0, 0.0)), -1.75, "equal to threshold goes right");
+        assert_eq!(
+            m.margin(&row(5.0, f32::NAN)),
+            -0.25,
+            "NaN header goes right"
+        );
+        assert_eq!(
+            m.margin(&row(f32::NAN, 0.0)),
+            1.25,
+            "NaN distance goes left"
+        );
+        assert_eq!(
+            m.margin(&row(12.0, 0.0)),
+            -1.75,
+            "equal to threshold goes right"
+        );
         assert_eq!(m.max_depth(), 2);
     }
 

@@ -181,10 +181,9 @@ impl fmt::Display for ShotError {
                 "{field} ({x_m} m, {y_m} m) is more than {} m off the 105 x 68 m pitch",
                 crate::pitch::OFF_PITCH_MARGIN_M
             ),
-            ShotError::TimeOutOfRange { field, secs } => write!(
-                f,
-                "{field} = {secs} s is outside 0..={MAX_TIME_GAP_S} s"
-            ),
+            ShotError::TimeOutOfRange { field, secs } => {
+                write!(f, "{field} = {secs} s is outside 0..={MAX_TIME_GAP_S} s")
+            }
             ShotError::UnknownValue { field, value } => {
                 write!(f, "{field} has unknown value {value}")
             }
@@ -338,9 +337,11 @@ impl Shot {
         let prev_event_at = match (px.is_nan(), py.is_nan()) {
             (true, true) => None,
             (false, false) => Some(Point::new(px, py)),
-            _ => return Err(ShotError::NotFinite {
-                field: "prev_event_position",
-            }),
+            _ => {
+                return Err(ShotError::NotFinite {
+                    field: "prev_event_position",
+                })
+            }
         };
         let flag = |bit: u16| flags & bit != 0;
         let context = Context {
@@ -433,12 +434,20 @@ mod tests {
             let e = Shot::simple(p, BodyPart::LeftFoot, ShotKind::OpenPlay).unwrap_err();
             assert_eq!(e, ShotError::NotFinite { field });
         }
-        let e = Shot::simple(Point::new(120.0, 30.0), BodyPart::Unknown, ShotKind::OpenPlay)
-            .unwrap_err();
+        let e = Shot::simple(
+            Point::new(120.0, 30.0),
+            BodyPart::Unknown,
+            ShotKind::OpenPlay,
+        )
+        .unwrap_err();
         assert!(matches!(e, ShotError::OffPitch { .. }), "{e}");
         // Inside the margin is accepted, unchanged.
-        let s = Shot::simple(Point::new(107.0, -2.0), BodyPart::Unknown, ShotKind::OpenPlay)
-            .unwrap();
+        let s = Shot::simple(
+            Point::new(107.0, -2.0),
+            BodyPart::Unknown,
+            ShotKind::OpenPlay,
+        )
+        .unwrap();
         assert_eq!(s.at(), Point::new(107.0, -2.0));
     }
 
@@ -446,14 +455,29 @@ mod tests {
     fn rejects_bad_context() {
         let mut c = full_context();
         c.secs_since_prev_event = Some(-0.5);
-        let e = Shot::new(Point::PENALTY_SPOT, BodyPart::LeftFoot, ShotKind::Penalty, c);
+        let e = Shot::new(
+            Point::PENALTY_SPOT,
+            BodyPart::LeftFoot,
+            ShotKind::Penalty,
+            c,
+        );
         assert!(matches!(e, Err(ShotError::TimeOutOfRange { .. })));
         c.secs_since_prev_event = Some(f32::NAN);
-        let e = Shot::new(Point::PENALTY_SPOT, BodyPart::LeftFoot, ShotKind::Penalty, c);
+        let e = Shot::new(
+            Point::PENALTY_SPOT,
+            BodyPart::LeftFoot,
+            ShotKind::Penalty,
+            c,
+        );
         assert!(matches!(e, Err(ShotError::NotFinite { .. })));
         let mut c = full_context();
         c.prev_event_at = Some(Point::new(-40.0, 3.0));
-        let e = Shot::new(Point::PENALTY_SPOT, BodyPart::LeftFoot, ShotKind::Penalty, c);
+        let e = Shot::new(
+            Point::PENALTY_SPOT,
+            BodyPart::LeftFoot,
+            ShotKind::Penalty,
+            c,
+        );
         assert!(matches!(
             e,
             Err(ShotError::OffPitch {
@@ -473,8 +497,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(Shot::from_flat(&s.to_flat()).unwrap(), s);
-        let bare = Shot::simple(Point::new(100.0, 34.0), BodyPart::Unknown, ShotKind::Penalty)
-            .unwrap();
+        let bare = Shot::simple(
+            Point::new(100.0, 34.0),
+            BodyPart::Unknown,
+            ShotKind::Penalty,
+        )
+        .unwrap();
         assert_eq!(Shot::from_flat(&bare.to_flat()).unwrap(), bare);
     }
 
@@ -490,10 +518,19 @@ mod tests {
         let good = s.to_flat();
         let mut b = good;
         b[8] = 9;
-        assert!(matches!(Shot::from_flat(&b), Err(ShotError::UnknownValue { field: "body_part", .. })));
+        assert!(matches!(
+            Shot::from_flat(&b),
+            Err(ShotError::UnknownValue {
+                field: "body_part",
+                ..
+            })
+        ));
         let mut b = good;
         b[9] = 3;
-        assert!(matches!(Shot::from_flat(&b), Err(ShotError::UnknownValue { field: "kind", .. })));
+        assert!(matches!(
+            Shot::from_flat(&b),
+            Err(ShotError::UnknownValue { field: "kind", .. })
+        ));
         let mut b = good;
         b[11] = 0x80;
         assert!(Shot::from_flat(&b).is_err());

@@ -1,1 +1,139 @@
-//! placeholder
+//! Deterministic synthetic shots and models, for golden vectors, tests and benchmarks.
+//!
+//! Nothing here is a trained model: [`model`] grows complete random trees whose thresholds are
+//! feature values of random valid shots, so every split is exercised by realistic rows and
+//! splits on features that can be missing route NaN both ways. The same seed always gives the
+//! same bytes.
+
+use crate::features::{self, N_FEATURES};
+use crate::model::{Model, NodeRef, Split, Tree};
+use crate::pitch::{Point, LENGTH_M, WIDTH_M};
+use crate::shot::{BodyPart, Context, Shot, ShotKind};
+
+/// SplitMix64: tiny, seedable, the same everywhere.
+#[derive(Debug, Clone)]
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Rng {
+        Rng(seed)
+    }
+
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
+        z ^ (z >> 31)
+    }
+
+    /// Uniform in `[0, 1)`.
+    pub fn unit(&mut self) -> f32 {
+        (self.next_u64() >> 40) as f32 / (1u64 << 24) as f32
+    }
+
+    pub fn range(&mut self, lo: f32, hi: f32) -> f32 {
+        lo + (hi - lo) * self.unit()
+    }
+
+    pub fn below(&mut self, n: usize) -> usize {
+        (self.next_u64() % n as u64) as usize
+    }
+
+    pub fn chance(&mut self, p: f32) -> bool {
+        self.unit() < p
+    }
+}
+
+/// A random valid shot in the attacking half with random context (some of it missing).
+pub fn shot(rng: &mut Rng) -> Shot {
+    let at = Point::new(rng.range(LENGTH_M / 2.0, LENGTH_M), rng.range(0.0, WIDTH_M));
+    let body_part = BodyPart::ALL[rng.below(4)];
+    let kind = match rng.below(20) {
+        0 => ShotKind::Penalty,
+        1 | 2 => ShotKind::DirectFreeKick,
+        _ => ShotKind::OpenPlay,
+    };
+    let gap = rng.range(0.0, 8.0);
+    let context = Context {
+        counter_attack: rng.chance(0.1),
+        after_cross: rng.chance(0.2),
+        after_through_ball: rng.chance(0.1),
+        after_high_pass: rng.chance(0.15),
+        after_take_on_or_duel: rng.chance(0.2),
+        rebound: rng.chance(0.05),
+        set_piece_phase: rng.chance(0.2),
+        secs_since_prev_event: (!rng.chance(0.15)).then_some(gap),
+        secs_since_prev2_event: (!rng.chance(0.2)).then(|| gap + rng.range(0.0, 8.0)),
+        prev_event_at: (!rng.chance(0.15))
+            .then(|| Point::new(rng.range(30.0, LENGTH_M), rng.range(0.0, WIDTH_M))),
+    };
+    Shot::new(at, body_part, kind, context).expect("synthetic shots are valid")
+}
+
+/// A model of `n_trees` complete trees of depth `depth`, base score about a 10% goal rate.
+pub fn model(seed: u64, n_trees: usize, depth: u32) -> Model {
+    let mut rng = Rng::new(seed);
+    let samples: Vec<_> = (0..512)
+        .map(|_| features::extract(&shot(&mut rng)))
+        .collect();
+    let n_splits = (1usize << depth) - 1;
+    let trees = (0..n_trees)
+        .map(|_| {
+            let splits = (0..n_splits)
+                .map(|i| {
+                    let feature = rng.below(N_FEATURES);
+                    // A threshold that real rows fall on both sides of; NaN-valued samples
+                    // are skipped so the threshold is a number.
+                    let threshold = (0..16)
+                        .map(|_| samples[rng.below(samples.len())][feature])
+                        .find(|v| !v.is_nan())
+                        .unwrap_or(0.5);
+                    let child = |c: usize| {
+                        if c < n_splits {
+                            NodeRef::Split(c as u32)
+                        } else {
+                            NodeRef::Leaf((c - n_splits) as u32)
+                        }
+                    };
+                    Split {
+                        feature: feature as u16,
+                        threshold,
+                        nan_left: rng.chance(0.5),
+                        left: child(2 * i + 1),
+                        right: child(2 * i + 2),
+                    }
+                })
+                .collect();
+            let leaves = (0..=n_splits).map(|_| rng.range(-0.12, 0.12)).collect();
+            Tree {
+                root: if n_splits > 0 {
+                    NodeRef::Split(0)
+                } else {
+                    NodeRef::Leaf(0)
+                },
+                splits,
+                leaves,
+            }
+        })
+        .collect();
+    Model::new(-2.2, trees).expect("synthetic trees are valid")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_bytes() {
+        assert_eq!(model(7, 10, 4).to_bytes(), model(7, 10, 4).to_bytes());
+        assert_ne!(model(7, 10, 4).to_bytes(), model(8, 10, 4).to_bytes());
+    }
+
+    #[test]
+    fn shape_is_as_asked() {
+        let m = model(1, 12, 5);
+        assert_eq!(m.trees().len(), 12);
+        assert_eq!(m.max_depth(), 5);
+    }
+}

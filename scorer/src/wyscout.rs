@@ -1,1 +1,438 @@
-//! placeholder
+//! Shots from raw Wyscout events (feature `wyscout`): the only place that knows Wyscout's
+//! coordinates, event and tag ids, and which tags leak the outcome.
+//!
+//! Data: the public *Soccer match event dataset* (Pappalardo et al., Scientific Data 6, 236,
+//! 2019; CC BY 4.0).
+//!
+//! # What counts as a shot
+//!
+//! Open-play shots (`eventId` 10), direct free-kick shots (`subEventId` 33) and penalties
+//! (`subEventId` 35), except in the penalty shoot-out (`matchPeriod` `"P"`), which is not play.
+//!
+//! # Coordinates
+//!
+//! Wyscout positions are percentages (0–100) in the acting team's attacking direction, `y = 0`
+//! on the attacker's left. They become metres by `x · 105 / 100`, `y · 68 / 100`; events of the
+//! other team are first mirrored (`100 − x`, `100 − y`) into the shooter's frame.
+//!
+//! # Tags
+//!
+//! Read on the shot: 401/402/403 (left foot, right foot, head/body) and 1901 (counter-attack).
+//! Read on the events before it: 801 (high) and 901 (through) on passes. Read nowhere as a
+//! feature: 101 (goal) is only the label ([`is_goal`]); [`LEAKING_TAGS`] — accurate/not
+//! accurate (1801/1802), blocked (2101), goal-mouth zones (1201–1223), assist (301), key pass
+//! (302) and the annotator's "opportunity" (201) — describe what happened *because of* the
+//! shot and are never looked at.
+//!
+//! # Context from the events before
+//!
+//! Only events of the same match and period, before the shot, are used:
+//! the previous event and the one before it give the time gaps (events recorded out of order
+//! count as simultaneous: a negative gap becomes 0) and the previous event's position; the
+//! latest of those two by the shooting team says whether a cross, a through ball or a high
+//! pass came just before; a duel among them is a take-on or duel; a shot by the same team in
+//! the [`REBOUND_WINDOW_S`] before is a rebound; a corner or free kick by the shooting team in
+//! the [`SET_PIECE_WINDOW_S`] before is the set-piece phase.
+
+use crate::pitch::{Point, LENGTH_M, WIDTH_M};
+use crate::shot::{BodyPart, Context, Shot, ShotError, ShotKind};
+use core::fmt;
+use serde::{Deserialize, Deserializer, Serialize};
+
+/// Event ids (`eventId`).
+pub const EVENT_DUEL: u32 = 1;
+pub const EVENT_FREE_KICK: u32 = 3;
+pub const EVENT_PASS: u32 = 8;
+pub const EVENT_SHOT: u32 = 10;
+
+/// Sub-event ids (`subEventId`).
+pub const SUB_CORNER: u32 = 30;
+pub const SUB_FREE_KICK: u32 = 31;
+pub const SUB_FREE_KICK_CROSS: u32 = 32;
+pub const SUB_FREE_KICK_SHOT: u32 = 33;
+pub const SUB_PENALTY: u32 = 35;
+pub const SUB_CROSS: u32 = 80;
+pub const SUB_HIGH_PASS: u32 = 83;
+pub const SUB_SMART_PASS: u32 = 86;
+
+/// Tags read on the shot.
+pub const TAG_GOAL: u32 = 101;
+pub const TAG_LEFT_FOOT: u32 = 401;
+pub const TAG_RIGHT_FOOT: u32 = 402;
+pub const TAG_HEAD_OR_BODY: u32 = 403;
+pub const TAG_COUNTER_ATTACK: u32 = 1901;
+/// Tags read on passes before the shot.
+pub const TAG_HIGH: u32 = 801;
+pub const TAG_THROUGH: u32 = 901;
+
+/// Tags that describe the outcome of the shot (or are given because of it). Never read.
+pub const LEAKING_TAGS: &[u32] = &[
+    201, 301, 302, 1801, 1802, 2101, 1201, 1202, 1203, 1204, 1205, 1206, 1207, 1208, 1209, 1210,
+    1211, 1212, 1213, 1214, 1215, 1216, 1217, 1218, 1219, 1220, 1221, 1222, 1223,
+];
+
+/// The penalty shoot-out's `matchPeriod`.
+pub const PERIOD_SHOOT_OUT: &str = "P";
+
+/// A shot by the same team this many seconds before makes a rebound.
+pub const REBOUND_WINDOW_S: f64 = 5.0;
+/// A corner or free kick by the shooting team this many seconds before is the set-piece phase.
+pub const SET_PIECE_WINDOW_S: f64 = 10.0;
+
+/// One Wyscout event, as in the public dataset's `events_*.json`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Event {
+    pub id: u64,
+    #[serde(rename = "matchId")]
+    pub match_id: u64,
+    #[serde(rename = "teamId")]
+    pub team_id: u64,
+    #[serde(rename = "playerId", default)]
+    pub player_id: u64,
+    #[serde(rename = "eventId")]
+    pub event_id: u32,
+    #[serde(rename = "eventName", default)]
+    pub event_name: String,
+    /// `None` where the dataset has `""` (some events have no sub-event).
+    #[serde(rename = "subEventId", deserialize_with = "sub_event_id")]
+    pub sub_event_id: Option<u32>,
+    #[serde(rename = "subEventName", default)]
+    pub sub_event_name: String,
+    #[serde(rename = "matchPeriod")]
+    pub match_period: String,
+    #[serde(rename = "eventSec")]
+    pub event_sec: f64,
+    pub positions: Vec<Position>,
+    pub tags: Vec<Tag>,
+}
+
+/// A position in Wyscout percent coordinates.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Position {
+    pub x: f64,
+    pub y: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tag {
+    pub id: u32,
+}
+
+fn sub_event_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    #[derive(Deserialize)]
+    #[serde(untagged)]
+    enum IdOrEmpty {
+        Id(u32),
+        Text(String),
+    }
+    match IdOrEmpty::deserialize(d)? {
+        IdOrEmpty::Id(v) => Ok(Some(v)),
+        IdOrEmpty::Text(s) if s.is_empty() => Ok(None),
+        IdOrEmpty::Text(s) => Err(serde::de::Error::custom(format!(
+            "subEventId must be an integer or \"\", found {s:?}"
+        ))),
+    }
+}
+
+impl Event {
+    fn has_tag(&self, id: u32) -> bool {
+        self.tags.iter().any(|t| t.id == id)
+    }
+
+    fn is_sub(&self, sub: u32) -> bool {
+        self.sub_event_id == Some(sub)
+    }
+
+    /// Parses one event from JSON text.
+    pub fn from_json(text: &str) -> Result<Event, WyscoutError> {
+        serde_json::from_str(text).map_err(|e| WyscoutError::Json(e.to_string()))
+    }
+}
+
+/// Why an event did not become a shot.
+#[derive(Debug, Clone, PartialEq)]
+pub enum WyscoutError {
+    /// The event is not a shot for xG (or is a shoot-out kick).
+    NotAShot { event_id: u64 },
+    /// The shot has no position.
+    NoPosition { event_id: u64 },
+    /// A number that must be finite is not.
+    NotFinite { event_id: u64, field: &'static str },
+    /// The shot failed validation.
+    Shot { event_id: u64, error: ShotError },
+    /// The JSON is malformed or misses a field (serde's message names it).
+    Json(String),
+}
+
+impl fmt::Display for WyscoutError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            WyscoutError::NotAShot { event_id } => {
+                write!(f, "event {event_id} is not a shot for xG")
+            }
+            WyscoutError::NoPosition { event_id } => {
+                write!(f, "shot event {event_id} has no position")
+            }
+            WyscoutError::NotFinite { event_id, field } => {
+                write!(f, "event {event_id}: {field} is not a finite number")
+            }
+            WyscoutError::Shot { event_id, error } => write!(f, "shot event {event_id}: {error}"),
+            WyscoutError::Json(e) => write!(f, "malformed Wyscout event: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for WyscoutError {}
+
+/// The kind of shot an event is, if it is a shot at all (shoot-out kicks included).
+pub fn shot_kind(e: &Event) -> Option<ShotKind> {
+    if e.is_sub(SUB_PENALTY) {
+        Some(ShotKind::Penalty)
+    } else if e.is_sub(SUB_FREE_KICK_SHOT) {
+        Some(ShotKind::DirectFreeKick)
+    } else if e.event_id == EVENT_SHOT {
+        Some(ShotKind::OpenPlay)
+    } else {
+        None
+    }
+}
+
+/// Whether an event is a shot that gets an xG: a shot kind outside the shoot-out.
+pub fn is_shot_for_xg(e: &Event) -> bool {
+    shot_kind(e).is_some() && e.match_period != PERIOD_SHOOT_OUT
+}
+
+/// The label: whether the shot was a goal (tag 101). Never a feature.
+pub fn is_goal(e: &Event) -> bool {
+    e.has_tag(TAG_GOAL)
+}
+
+/// An event's position in metres in the frame of the team `frame_team` attacking to x = 105.
+fn position_m(e: &Event, frame_team: u64) -> Result<Option<Point>, WyscoutError> {
+    let Some(p) = e.positions.first() else {
+        return Ok(None);
+    };
+    if !p.x.is_finite() || !p.y.is_finite() {
+        return Err(WyscoutError::NotFinite {
+            event_id: e.id,
+            field: "positions",
+        });
+    }
+    let (x, y) = if e.team_id == frame_team {
+        (p.x, p.y)
+    } else {
+        (100.0 - p.x, 100.0 - p.y)
+    };
+    Ok(Some(Point::new(
+        (x * LENGTH_M as f64 / 100.0) as f32,
+        (y * WIDTH_M as f64 / 100.0) as f32,
+    )))
+}
+
+fn body_part(e: &Event) -> BodyPart {
+    if e.has_tag(TAG_LEFT_FOOT) {
+        BodyPart::LeftFoot
+    } else if e.has_tag(TAG_RIGHT_FOOT) {
+        BodyPart::RightFoot
+    } else if e.has_tag(TAG_HEAD_OR_BODY) {
+        BodyPart::HeadOrOther
+    } else {
+        BodyPart::Unknown
+    }
+}
+
+/// Turns a shot event into a [`Shot`]. `before` holds the events before it in file order
+/// (the whole match so far, or more: only the tail of the same match and period is read).
+pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
+    let kind = match shot_kind(shot) {
+        Some(k) if shot.match_period != PERIOD_SHOOT_OUT => k,
+        _ => return Err(WyscoutError::NotAShot { event_id: shot.id }),
+    };
+    if !shot.event_sec.is_finite() {
+        return Err(WyscoutError::NotFinite {
+            event_id: shot.id,
+            field: "eventSec",
+        });
+    }
+    let at =
+        position_m(shot, shot.team_id)?.ok_or(WyscoutError::NoPosition { event_id: shot.id })?;
+    let same_phase =
+        |e: &&Event| e.match_id == shot.match_id && e.match_period == shot.match_period;
+    let mut earlier = before.iter().rev().take_while(same_phase);
+    let prev1 = earlier.next();
+    let prev2 = earlier.next();
+    let gap = |e: &Event| -> Result<f32, WyscoutError> {
+        if !e.event_sec.is_finite() {
+            return Err(WyscoutError::NotFinite {
+                event_id: e.id,
+                field: "eventSec",
+            });
+        }
+        Ok((shot.event_sec - e.event_sec).max(0.0) as f32)
+    };
+    let team = shot.team_id;
+    let assist = [prev1, prev2]
+        .into_iter()
+        .flatten()
+        .find(|e| e.team_id == team);
+    let assist_is = |f: &dyn Fn(&Event) -> bool| assist.is_some_and(f);
+    let is_pass = |e: &Event| e.event_id == EVENT_PASS;
+    // Scan back through the same phase for rebounds and set pieces.
+    let recent = |window: f64| {
+        before
+            .iter()
+            .rev()
+            .take_while(same_phase)
+            .take_while(move |e| shot.event_sec - e.event_sec <= window)
+            .filter(|e| e.team_id == team)
+    };
+    let context = Context {
+        counter_attack: shot.has_tag(TAG_COUNTER_ATTACK),
+        after_cross: assist_is(&|e| e.is_sub(SUB_CROSS)),
+        after_through_ball: assist_is(&|e| {
+            e.is_sub(SUB_SMART_PASS) || (is_pass(e) && e.has_tag(TAG_THROUGH))
+        }),
+        after_high_pass: assist_is(&|e| {
+            e.is_sub(SUB_HIGH_PASS) || (is_pass(e) && e.has_tag(TAG_HIGH))
+        }),
+        after_take_on_or_duel: [prev1, prev2]
+            .into_iter()
+            .flatten()
+            .any(|e| e.event_id == EVENT_DUEL),
+        rebound: recent(REBOUND_WINDOW_S).any(|e| shot_kind(e).is_some()),
+        set_piece_phase: kind == ShotKind::OpenPlay
+            && recent(SET_PIECE_WINDOW_S).any(|e| {
+                e.event_id == EVENT_FREE_KICK
+                    && (e.is_sub(SUB_CORNER)
+                        || e.is_sub(SUB_FREE_KICK)
+                        || e.is_sub(SUB_FREE_KICK_CROSS))
+            }),
+        secs_since_prev_event: prev1.map(gap).transpose()?,
+        secs_since_prev2_event: prev2.map(gap).transpose()?,
+        prev_event_at: match prev1 {
+            Some(e) => position_m(e, team)?,
+            None => None,
+        },
+    };
+    Shot::new(at, body_part(shot), kind, context).map_err(|error| WyscoutError::Shot {
+        event_id: shot.id,
+        error,
+    })
+}
+
+/// Every shot for xG in a list of events (one or more matches, in file order), with its index.
+pub fn shots(events: &[Event]) -> impl Iterator<Item = (usize, Result<Shot, WyscoutError>)> + '_ {
+    events
+        .iter()
+        .enumerate()
+        .filter(|(_, e)| is_shot_for_xg(e))
+        .map(|(i, e)| (i, to_shot(e, &events[..i])))
+}
+
+/// Parses a whole `events_*.json` array.
+pub fn parse_events(text: &str) -> Result<Vec<Event>, WyscoutError> {
+    serde_json::from_str(text).map_err(|e| WyscoutError::Json(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(json: &str) -> Event {
+        Event::from_json(json).unwrap()
+    }
+
+    const PERISIC: &str = r#"{"eventId": 10, "subEventName": "Shot",
+ "tags": [{"id": 101}, {"id": 401}, {"id": 201}, {"id": 1206}, {"id": 1801}],
+ "playerId": 14812, "positions": [{"y": 42, "x": 87}, {"y": 100, "x": 100}],
+ "matchId": 2058017, "eventName": "Shot", "teamId": 9598,
+ "matchPeriod": "1H", "eventSec": 1676.030001, "subEventId": 100, "id": 263884397}"#;
+
+    #[test]
+    fn converts_the_readme_sample() {
+        let e = event(PERISIC);
+        assert!(is_shot_for_xg(&e) && is_goal(&e));
+        let s = to_shot(&e, &[]).unwrap();
+        assert!((s.at().x_m - 91.35).abs() < 1e-4 && (s.at().y_m - 28.56).abs() < 1e-4);
+        assert_eq!(s.body_part(), BodyPart::LeftFoot);
+        assert_eq!(s.kind(), ShotKind::OpenPlay);
+        assert_eq!(s.context().secs_since_prev_event, None);
+    }
+
+    #[test]
+    fn shoot_out_kicks_are_not_shots() {
+        let e = event(
+            &PERISIC
+                .replace(r#""subEventId": 100"#, r#""subEventId": 35"#)
+                .replace("\"1H\"", "\"P\""),
+        );
+        assert!(!is_shot_for_xg(&e));
+        assert_eq!(
+            to_shot(&e, &[]),
+            Err(WyscoutError::NotAShot {
+                event_id: 263884397
+            })
+        );
+    }
+
+    #[test]
+    fn context_from_previous_events() {
+        let cross = event(
+            r#"{"eventId": 8, "subEventId": 80, "tags": [{"id": 801}, {"id": 301}],
+            "playerId": 1, "positions": [{"y": 90, "x": 85}, {"y": 50, "x": 95}],
+            "matchId": 2058017, "teamId": 9598, "matchPeriod": "1H", "eventSec": 1674.5, "id": 1}"#,
+        );
+        let duel = event(
+            r#"{"eventId": 1, "subEventId": 12, "tags": [],
+            "playerId": 2, "positions": [{"y": 50, "x": 10}],
+            "matchId": 2058017, "teamId": 1111, "matchPeriod": "1H", "eventSec": 1675.5, "id": 2}"#,
+        );
+        let s = to_shot(&event(PERISIC), &[cross, duel]).unwrap();
+        let c = s.context();
+        assert!(c.after_cross && c.after_take_on_or_duel && !c.after_through_ball);
+        assert!((c.secs_since_prev_event.unwrap() - 0.530001).abs() < 1e-4);
+        assert!((c.secs_since_prev2_event.unwrap() - 1.530001).abs() < 1e-4);
+        // The duel is the other team's: mirrored into the shooter's frame.
+        let p = c.prev_event_at.unwrap();
+        assert!(
+            (p.x_m - 94.5).abs() < 1e-4 && (p.y_m - 34.0).abs() < 1e-4,
+            "{p:?}"
+        );
+    }
+
+    #[test]
+    fn other_matches_and_periods_are_not_context() {
+        let other = event(
+            r#"{"eventId": 10, "subEventId": 100, "tags": [],
+            "playerId": 2, "positions": [{"y": 50, "x": 90}],
+            "matchId": 2058017, "teamId": 9598, "matchPeriod": "E1", "eventSec": 1675.0, "id": 3}"#,
+        );
+        let s = to_shot(&event(PERISIC), &[other]).unwrap();
+        assert_eq!(s.context(), &Context::default());
+    }
+
+    #[test]
+    fn malformed_events_are_errors() {
+        for bad in [
+            "{}",
+            r#"{"eventId": "10"}"#,
+            &PERISIC.replace(r#""subEventId": 100"#, r#""subEventId": "x""#),
+            &PERISIC.replace(r#""matchId": 2058017,"#, ""),
+            &PERISIC.replace(r#""eventSec": 1676.030001"#, r#""eventSec": null"#),
+            &PERISIC.replace(r#"{"y": 42, "x": 87}"#, r#"{"y": 42}"#),
+            "[1, 2]",
+            &PERISIC[..PERISIC.len() / 2],
+        ] {
+            assert!(Event::from_json(bad).is_err(), "{bad}");
+        }
+        let empty = event(&PERISIC.replace(r#"[{"y": 42, "x": 87}, {"y": 100, "x": 100}]"#, "[]"));
+        assert!(matches!(
+            to_shot(&empty, &[]),
+            Err(WyscoutError::NoPosition { .. })
+        ));
+        let far = event(&PERISIC.replace(r#"{"y": 42, "x": 87}"#, r#"{"y": 42, "x": 870}"#));
+        assert!(matches!(to_shot(&far, &[]), Err(WyscoutError::Shot { .. })));
+        let sub_empty = event(&PERISIC.replace(r#""subEventId": 100"#, r#""subEventId": """#));
+        assert_eq!(sub_empty.sub_event_id, None);
+    }
+}
