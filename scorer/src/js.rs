@@ -42,7 +42,7 @@ impl Scorer {
     /// xG of many shots in the flat 32-byte layout, concatenated; NaN for an invalid shot.
     #[wasm_bindgen(js_name = scoreFlat)]
     pub fn score_flat(&self, flat: &[u8]) -> Result<Vec<f32>, JsError> {
-        if flat.len() % FLAT_SHOT_BYTES != 0 {
+        if !flat.len().is_multiple_of(FLAT_SHOT_BYTES) {
             return Err(JsError::new(&format!(
                 "flat shots are {FLAT_SHOT_BYTES} bytes each, got {} bytes",
                 flat.len()

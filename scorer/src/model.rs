@@ -157,7 +157,7 @@ pub struct Model {
 impl Model {
     /// Validates trees and builds the evaluator. `base_score` is the margin before any tree.
     pub fn new(base_score: f32, trees: Vec<Tree>) -> Result<Model, ModelError> {
-        if !(base_score.abs() <= VALUE_LIMIT) {
+        if !within_value_limit(base_score) {
             return Err(invalid(format!(
                 "base score {base_score} is not within ±{VALUE_LIMIT}"
             )));
@@ -420,6 +420,11 @@ pub const MARGIN_LIMIT: f32 = 15.0;
 /// finite.
 pub const VALUE_LIMIT: f32 = 1000.0;
 
+/// Finite and within ±[`VALUE_LIMIT`] (false for NaN).
+fn within_value_limit(v: f32) -> bool {
+    (-VALUE_LIMIT..=VALUE_LIMIT).contains(&v)
+}
+
 /// The logistic link: `1 / (1 + expf(-m))` with `m` the margin limited to ±[`MARGIN_LIMIT`],
 /// through `libm` for identical bits everywhere.
 pub fn logistic(margin: f32) -> f32 {
@@ -461,7 +466,7 @@ fn validate_tree(tree: &Tree) -> Result<usize, String> {
     if n_splits >= LEAF_REF_BIT as usize {
         return Err("too many splits".into());
     }
-    if let Some(i) = tree.leaves.iter().position(|v| !(v.abs() <= VALUE_LIMIT)) {
+    if let Some(i) = tree.leaves.iter().position(|&v| !within_value_limit(v)) {
         return Err(format!("leaf {i} is not within ±{VALUE_LIMIT}"));
     }
     let check_ref = |from: usize, r: NodeRef| -> Result<(), String> {
