@@ -1,0 +1,54 @@
+# Shared by .ci/test and .ci/main: find the project, install what is missing (skipping what
+# is present), time each step. Source it; don't run it.
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+cd "$ROOT"
+export PATH="$HOME/.cargo/bin:$ROOT/node_modules/.bin:$PATH"
+export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
+
+# In CI, keep compiled dependencies in a cache outside the clone so heavy crates (wasmtime)
+# compile once per machine; a cold cache still works, it is only slower.
+if [ "${CI:-}" = "true" ] && [ -z "${CARGO_TARGET_DIR:-}" ]; then
+  export CARGO_TARGET_DIR=/var/tmp/xgoals-cache/target
+fi
+TARGET_DIR=${CARGO_TARGET_DIR:-$ROOT/target}
+
+# The wasm-bindgen CLI must equal the wasm-bindgen crate version in Cargo.lock.
+WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ {getline; gsub(/[^0-9.]/, ""); print}' Cargo.lock)
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
+APT_UPDATED=""
+
+step() { printf '\n==> %s\n' "$*"; STEP_START=$(date +%s); }
+done_step() { printf '    (%ss)\n' "$(( $(date +%s) - STEP_START ))"; }
+
+apt_install() {
+  if [ -z "$APT_UPDATED" ]; then $SUDO apt-get update -qq; APT_UPDATED=1; fi
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "$@" >/dev/null
+}
+
+need_wasm_target() {
+  rustup target list --installed | grep -qx wasm32-unknown-unknown \
+    || rustup target add wasm32-unknown-unknown
+}
+
+need_wasm_bindgen() {
+  if [ "$(wasm-bindgen --version 2>/dev/null)" != "wasm-bindgen $WASM_BINDGEN_VERSION" ]; then
+    echo "installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (a few minutes, once)"
+    # Not --locked: its lockfile pins a webpki-roots version the registry lacks.
+    cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
+  fi
+}
+
+need_node() {
+  command -v node >/dev/null || apt_install nodejs npm
+}
+
+need_chromium() {
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "installing Debian's chromium and chromium-driver"
+    apt_install chromium chromium-driver
+  fi
+}

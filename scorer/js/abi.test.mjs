@@ -1,0 +1,73 @@
+// scorer.wasm for hosts (`cargo build -p scorer --target wasm32-unknown-unknown --release`):
+// no imports, exactly the documented plain exports, and a smoke call through them.
+// XGOALS_SCORER_WASM = path of the module.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const wasmPath =
+  process.env.XGOALS_SCORER_WASM ??
+  join(root, "target", "wasm32-unknown-unknown", "release", "scorer.wasm");
+const module = new WebAssembly.Module(readFileSync(wasmPath));
+
+test("no imports and only the documented exports", () => {
+  assert.deepEqual(WebAssembly.Module.imports(module), []);
+  const functions = WebAssembly.Module.exports(module)
+    .filter((e) => e.kind === "function")
+    .map((e) => e.name)
+    .sort();
+  assert.deepEqual(functions, [
+    "xg_abi_version",
+    "xg_alloc",
+    "xg_feature_set_id",
+    "xg_free",
+    "xg_last_error_len",
+    "xg_last_error_ptr",
+    "xg_load_model",
+    "xg_n_features",
+    "xg_score_batch",
+    "xg_shot_bytes",
+  ]);
+});
+
+test("scores the golden cases through the raw exports", () => {
+  const { exports: x } = new WebAssembly.Instance(module, {});
+  const golden = JSON.parse(readFileSync(join(root, "testdata", "golden", "golden.json"), "utf8"));
+  const model = readFileSync(join(root, "testdata", "models", "test-model.xgm"));
+  const put = (bytes) => {
+    const ptr = x.xg_alloc(bytes.length);
+    new Uint8Array(x.memory.buffer, ptr, bytes.length).set(bytes);
+    return ptr;
+  };
+  const lastError = () =>
+    new TextDecoder().decode(
+      new Uint8Array(x.memory.buffer, x.xg_last_error_ptr(), x.xg_last_error_len()),
+    );
+  assert.equal(x.xg_abi_version(), 1);
+  assert.equal(x.xg_load_model(put(model.subarray(0, 100)), 100), -1);
+  assert.match(lastError(), /truncated/);
+  assert.equal(x.xg_load_model(put(model), model.length), 0, lastError());
+  const n = golden.cases.length;
+  const flat = new Uint8Array(n * 32);
+  golden.cases.forEach((c, i) =>
+    flat.set(Uint8Array.from(c.flat.match(/../g).map((b) => parseInt(b, 16))), i * 32),
+  );
+  flat[8] = 99; // first shot: unknown body-part code
+  const shots = put(flat);
+  const xg = x.xg_alloc(4 * n);
+  const status = x.xg_alloc(4 * n);
+  assert.equal(x.xg_score_batch(shots, n, xg, status, 0), 1);
+  assert.match(lastError(), /shot 0: body_part/);
+  const xgBits = new Uint32Array(x.memory.buffer, xg, n);
+  const codes = new Uint32Array(x.memory.buffer, status, n);
+  assert.notEqual(codes[0], 0);
+  for (let i = 1; i < n; i++) {
+    assert.equal(codes[i], 0);
+    assert.equal(xgBits[i].toString(16).padStart(8, "0"), golden.cases[i].xg_bits, golden.cases[i].name);
+  }
+  // Pointers outside memory are an error code, not a trap.
+  assert.equal(x.xg_score_batch(0xfffffff0, 10, xg, status, 0), -3);
+});
