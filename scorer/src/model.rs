@@ -236,14 +236,24 @@ impl Model {
     /// The raw margin (log-odds) for one feature row.
     pub fn margin(&self, row: &FeatureRow) -> f32 {
         let mut sum = self.base_score;
-        for &(root, depth) in &self.roots {
-            let mut r = root;
-            for _ in 0..depth {
-                r = self.nodes[r as usize].next(row);
-            }
-            sum += self.values[r as usize];
+        for t in 0..self.roots.len() {
+            sum += self.tree_value(t, row);
         }
         sum
+    }
+
+    /// Tree `t`'s contribution to the margin of a row (staged prediction: the margin after
+    /// `k` trees is the base score plus the first `k` contributions, added in order).
+    ///
+    /// # Panics
+    /// If `t` is not below the number of trees.
+    pub fn tree_value(&self, t: usize, row: &FeatureRow) -> f32 {
+        let (root, depth) = self.roots[t];
+        let mut r = root;
+        for _ in 0..depth {
+            r = self.nodes[r as usize].next(row);
+        }
+        self.values[r as usize]
     }
 
     /// The probability of a goal for one feature row.

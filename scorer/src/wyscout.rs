@@ -71,6 +71,10 @@ pub const LEAKING_TAGS: &[u32] = &[
     1211, 1212, 1213, 1214, 1215, 1216, 1217, 1218, 1219, 1220, 1221, 1222, 1223,
 ];
 
+/// Version of the conversion rules in this module. Bump it whenever a rule changes what
+/// `to_shot` returns, so caches of converted shots are rebuilt.
+pub const CONVERSION_VERSION: u32 = 1;
+
 /// The penalty shoot-out's `matchPeriod`.
 pub const PERIOD_SHOOT_OUT: &str = "P";
 
