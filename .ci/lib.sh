@@ -46,6 +46,20 @@ need_node() {
   command -v node >/dev/null || apt_install nodejs npm
 }
 
+# moto (S3 + Kinesis emulator, from PyPI) in a venv outside the clone; tests start it
+# themselves as a plain process on 127.0.0.1 and stop it when they end.
+MOTO_VENV=${XGOALS_MOTO_VENV:-$HOME/.cache/xgoals/venv}
+need_moto() {
+  if [ ! -x "$MOTO_VENV/bin/moto_server" ]; then
+    echo "installing moto[server] into $MOTO_VENV"
+    command -v python3 >/dev/null || apt_install python3 python3-venv
+    python3 -m venv "$MOTO_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$MOTO_VENV"; }
+    "$MOTO_VENV/bin/pip" install -q 'moto[server]==5.2.5'
+  fi
+  export XGOALS_MOTO_SERVER="$MOTO_VENV/bin/moto_server"
+  export XGOALS_REQUIRE_EMULATORS=1
+}
+
 need_chromium() {
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     echo "installing Debian's chromium and chromium-driver"

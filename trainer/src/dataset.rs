@@ -1,0 +1,328 @@
+//! The shot table: every shot for xG in a set of Wyscout event files, converted by
+//! `scorer::wyscout` (the trainer has no feature code of its own), with its label and the
+//! metadata evaluation and reports need. Parsed once, then cached by content hash.
+
+use anyhow::{bail, Context as _, Result};
+use scorer::shot::{Shot, FLAT_SHOT_BYTES};
+use scorer::wyscout::{self, Event};
+use serde_json::value::RawValue;
+use sha2::{Digest, Sha256};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+/// One shot with its label.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShotRow {
+    /// Index into [`ShotTable::competitions`].
+    pub competition: u16,
+    pub match_id: u64,
+    pub event_id: u64,
+    pub team_id: u64,
+    pub player_id: u64,
+    /// Wyscout `matchPeriod` as a code: 1 (1H), 2 (2H), 3 (E1), 4 (E2).
+    pub period: u8,
+    /// Seconds since the period started.
+    pub event_sec: f32,
+    pub goal: bool,
+    pub shot: Shot,
+}
+
+impl ShotRow {
+    /// Minute of the match (0-based), counting 45 minutes per half and 15 per extra-time half.
+    pub fn minute(&self) -> f32 {
+        let offset = match self.period {
+            1 => 0.0,
+            2 => 45.0,
+            3 => 90.0,
+            _ => 105.0,
+        };
+        offset + self.event_sec / 60.0
+    }
+}
+
+/// Shots of one or more competitions.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ShotTable {
+    pub competitions: Vec<String>,
+    pub rows: Vec<ShotRow>,
+    /// Events that could not be read (malformed), summed over files.
+    pub skipped_events: usize,
+    /// Shot events that could not become shots, summed over files.
+    pub skipped_shots: usize,
+    /// The first few skip reasons, each naming its file and event.
+    pub warnings: Vec<String>,
+}
+
+const MAX_WARNINGS: usize = 20;
+
+fn period_code(p: &str) -> u8 {
+    match p {
+        "1H" => 1,
+        "2H" => 2,
+        "E1" => 3,
+        _ => 4,
+    }
+}
+
+/// The competition name of an events file: `events_World_Cup.json.gz` → `World_Cup`.
+pub fn competition_of(path: &Path) -> String {
+    let name = path
+        .file_name()
+        .and_then(|n| n.to_str())
+        .unwrap_or("events");
+    let stem = name.trim_end_matches(".gz").trim_end_matches(".json");
+    stem.strip_prefix("events_").unwrap_or(stem).to_string()
+}
+
+/// Reads a `.json` or `.json.gz` file to text, naming the file in every error.
+pub fn read_text(path: &Path) -> Result<String> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let gz = bytes.starts_with(&[0x1f, 0x8b]);
+    if gz {
+        let mut text = String::with_capacity(bytes.len() * 12);
+        flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_string(&mut text)
+            .with_context(|| {
+                format!(
+                    "decompressing {}: corrupt or truncated gzip after {} bytes of text",
+                    path.display(),
+                    text.len()
+                )
+            })?;
+        Ok(text)
+    } else {
+        String::from_utf8(bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))
+    }
+}
+
+/// Parses one events file into shots, skipping (and counting) malformed events.
+pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) -> Result<()> {
+    let text = read_text(path)?;
+    let raw: Vec<&RawValue> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
+    let mut events: Vec<Event> = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        match serde_json::from_str::<Event>(r.get()) {
+            Ok(e) => events.push(e),
+            Err(e) => {
+                table.skipped_events += 1;
+                if table.warnings.len() < MAX_WARNINGS {
+                    table
+                        .warnings
+                        .push(format!("{}: event #{i} skipped: {e}", path.display()));
+                }
+            }
+        }
+    }
+    drop(raw);
+    for (i, shot) in wyscout::shots(&events) {
+        let e = &events[i];
+        match shot {
+            Ok(shot) => table.rows.push(ShotRow {
+                competition,
+                match_id: e.match_id,
+                event_id: e.id,
+                team_id: e.team_id,
+                player_id: e.player_id,
+                period: period_code(&e.match_period),
+                event_sec: e.event_sec as f32,
+                goal: wyscout::is_goal(e),
+                shot,
+            }),
+            Err(err) => {
+                table.skipped_shots += 1;
+                if table.warnings.len() < MAX_WARNINGS {
+                    table
+                        .warnings
+                        .push(format!("{}: shot skipped: {err}", path.display()));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Content fingerprint of the inputs and of the conversion that turns them into shots.
+pub fn fingerprint(paths: &[PathBuf]) -> Result<String> {
+    let mut h = Sha256::new();
+    h.update(format!(
+        "conversion {} features {:016x}\n",
+        wyscout::CONVERSION_VERSION,
+        scorer::FEATURE_SET_ID
+    ));
+    for p in paths {
+        let bytes = std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+        h.update(competition_of(p).as_bytes());
+        h.update(Sha256::digest(&bytes));
+    }
+    Ok(hex(&h.finalize()))
+}
+
+pub fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+/// Loads event files into a shot table, in parallel across files (each file is one
+/// competition). Order of rows follows the order of `paths`.
+pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<ShotTable> {
+    if paths.is_empty() {
+        bail!("no event files given");
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let mut parts: Vec<Option<Result<ShotTable>>> = (0..paths.len()).map(|_| None).collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let results = std::sync::Mutex::new(&mut parts);
+    std::thread::scope(|s| {
+        for _ in 0..threads.min(paths.len()) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if i >= paths.len() {
+                    break;
+                }
+                let mut t = ShotTable::default();
+                let r = load_events_file(&paths[i], 0, &mut t).map(|()| t);
+                progress(&format!("  read {}", paths[i].display()));
+                results.lock().expect("no panics while locked")[i] = Some(r);
+            });
+        }
+    });
+    let mut table = ShotTable::default();
+    for (path, part) in paths.iter().zip(parts) {
+        let part = part.expect("every file was processed")?;
+        let name = competition_of(path);
+        let code = match table.competitions.iter().position(|c| *c == name) {
+            Some(c) => c,
+            None => {
+                table.competitions.push(name);
+                table.competitions.len() - 1
+            }
+        } as u16;
+        table.skipped_events += part.skipped_events;
+        table.skipped_shots += part.skipped_shots;
+        for w in part.warnings {
+            if table.warnings.len() < MAX_WARNINGS {
+                table.warnings.push(w);
+            }
+        }
+        table.rows.extend(part.rows.into_iter().map(|r| ShotRow {
+            competition: code,
+            ..r
+        }));
+    }
+    Ok(table)
+}
+
+const CACHE_MAGIC: &[u8; 8] = b"XGSHOTS1";
+const ROW_BYTES: usize = 8 * 4 + 2 + 1 + 1 + 4 + FLAT_SHOT_BYTES;
+
+impl ShotTable {
+    /// Serialises the table (the parse cache).
+    pub fn to_bytes(&self) -> Vec<u8> {
+        let header = serde_json::json!({
+            "competitions": self.competitions,
+            "skipped_events": self.skipped_events,
+            "skipped_shots": self.skipped_shots,
+            "warnings": self.warnings,
+        })
+        .to_string();
+        let mut b = Vec::with_capacity(16 + header.len() + self.rows.len() * ROW_BYTES);
+        b.extend_from_slice(CACHE_MAGIC);
+        b.extend_from_slice(&(header.len() as u32).to_le_bytes());
+        b.extend_from_slice(header.as_bytes());
+        b.extend_from_slice(&(self.rows.len() as u32).to_le_bytes());
+        for r in &self.rows {
+            for v in [r.match_id, r.event_id, r.team_id, r.player_id] {
+                b.extend_from_slice(&v.to_le_bytes());
+            }
+            b.extend_from_slice(&r.competition.to_le_bytes());
+            b.push(r.period);
+            b.push(r.goal as u8);
+            b.extend_from_slice(&r.event_sec.to_le_bytes());
+            b.extend_from_slice(&r.shot.to_flat());
+        }
+        b
+    }
+
+    /// Reads a cache written by [`ShotTable::to_bytes`]; `None` if it is not one (a stale or
+    /// damaged cache is rebuilt, never trusted).
+    pub fn from_bytes(b: &[u8]) -> Option<ShotTable> {
+        let rest = b.strip_prefix(CACHE_MAGIC)?;
+        let (len, rest) = rest.split_at_checked(4)?;
+        let len = u32::from_le_bytes(len.try_into().ok()?) as usize;
+        let (header, rest) = rest.split_at_checked(len)?;
+        let header: serde_json::Value = serde_json::from_slice(header).ok()?;
+        let (n, mut rest) = rest.split_at_checked(4)?;
+        let n = u32::from_le_bytes(n.try_into().ok()?) as usize;
+        if rest.len() != n.checked_mul(ROW_BYTES)? {
+            return None;
+        }
+        let mut rows = Vec::with_capacity(n);
+        while !rest.is_empty() {
+            let (r, tail) = rest.split_at(ROW_BYTES);
+            rest = tail;
+            let u64_at = |i: usize| u64::from_le_bytes(r[i..i + 8].try_into().expect("8 bytes"));
+            rows.push(ShotRow {
+                match_id: u64_at(0),
+                event_id: u64_at(8),
+                team_id: u64_at(16),
+                player_id: u64_at(24),
+                competition: u16::from_le_bytes([r[32], r[33]]),
+                period: r[34],
+                goal: r[35] != 0,
+                event_sec: f32::from_le_bytes(r[36..40].try_into().expect("4 bytes")),
+                shot: Shot::from_flat(&r[40..]).ok()?,
+            });
+        }
+        Some(ShotTable {
+            competitions: serde_json::from_value(header["competitions"].clone()).ok()?,
+            skipped_events: header["skipped_events"].as_u64()? as usize,
+            skipped_shots: header["skipped_shots"].as_u64()? as usize,
+            warnings: serde_json::from_value(header["warnings"].clone()).ok()?,
+            rows,
+        })
+    }
+
+    /// Loads through the cache in `cache_dir`: a second run with the same inputs reads the
+    /// table back instead of parsing the JSON again. Returns the table and its fingerprint.
+    pub fn load_cached(
+        paths: &[PathBuf],
+        cache_dir: &Path,
+        progress: &(dyn Fn(&str) + Sync),
+    ) -> Result<(ShotTable, String)> {
+        let fp = fingerprint(paths)?;
+        let cache = cache_dir.join(format!("shots-{}.bin", &fp[..16]));
+        if let Ok(bytes) = std::fs::read(&cache) {
+            if let Some(t) = ShotTable::from_bytes(&bytes) {
+                progress(&format!("shot table from cache {}", cache.display()));
+                return Ok((t, fp));
+            }
+        }
+        progress(&format!("parsing {} event file(s)", paths.len()));
+        let table = load(paths, progress)?;
+        std::fs::create_dir_all(cache_dir)
+            .with_context(|| format!("creating {}", cache_dir.display()))?;
+        let tmp = cache.with_extension("tmp");
+        std::fs::write(&tmp, table.to_bytes())
+            .and_then(|()| std::fs::rename(&tmp, &cache))
+            .with_context(|| format!("writing {}", cache.display()))?;
+        Ok((table, fp))
+    }
+
+    pub fn n_goals(&self) -> usize {
+        self.rows.iter().filter(|r| r.goal).count()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn competition_names_come_from_file_names() {
+        assert_eq!(
+            competition_of(Path::new("/x/events_World_Cup.json.gz")),
+            "World_Cup"
+        );
+        assert_eq!(competition_of(Path::new("Italy.json")), "Italy");
+    }
+}

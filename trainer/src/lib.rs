@@ -1,0 +1,24 @@
+//! # trainer
+//!
+//! The ML side of xgoals as a library behind the `trainer` CLI: raw Wyscout events → shot
+//! table (through `scorer`, which owns every feature) → match-grouped split → gbdt
+//! hyperparameter search → evaluation → a versioned model in a registry with a `production`
+//! alias.
+//!
+//! Depends on `scorer` (with its `wyscout` feature), `gbdt` for fitting, and ordinary CLI
+//! crates. Nothing depends on it.
+
+pub mod boost;
+pub mod dataset;
+pub mod evaluate;
+pub mod export;
+pub mod ingest;
+pub mod logistic;
+pub mod metrics;
+pub mod pipeline;
+pub mod promote;
+pub mod registry;
+pub mod report;
+pub mod search;
+pub mod split;
+pub mod train;

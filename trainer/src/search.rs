@@ -1,0 +1,321 @@
+//! Hyperparameter search: seeded random trials over a versioned TOML space, successive halving
+//! (cheap first rung on part of the training matches, the best trials again on all of them),
+//! iteration selection on validation log loss, trials in parallel on the available cores.
+//! The outcome depends only on the data, the seed and the space, never on thread timing.
+
+use crate::boost::{self, Params};
+use anyhow::{bail, Context as _, Result};
+use scorer::features::{FeatureRow, N_FEATURES};
+use scorer::synth::Rng;
+use scorer::Model;
+use serde::{Deserialize, Serialize};
+use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+use std::time::Instant;
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Space {
+    pub version: u32,
+    pub trials: usize,
+    pub rung0_train_share: f64,
+    pub rung1_keep_share: f64,
+    pub max_depth: Choice,
+    pub shrinkage: Range,
+    pub min_leaf_size: Range,
+    pub learning_budget: Range,
+    pub iterations: IntRange,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Choice {
+    pub values: Vec<u32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Range {
+    pub min: f64,
+    pub max: f64,
+    #[serde(default)]
+    pub log: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct IntRange {
+    pub min: usize,
+    pub max: usize,
+}
+
+impl Range {
+    fn sample(&self, rng: &mut Rng) -> f64 {
+        let u = rng.unit() as f64;
+        if self.log {
+            (self.min.ln() + u * (self.max.ln() - self.min.ln())).exp()
+        } else {
+            self.min + u * (self.max - self.min)
+        }
+    }
+}
+
+/// The default space shipped with the trainer.
+pub const DEFAULT_SPACE: &str = include_str!("../config/search-space.toml");
+
+impl Space {
+    pub fn parse(text: &str, origin: &str) -> Result<Space> {
+        let s: Space =
+            toml::from_str(text).with_context(|| format!("{origin}: invalid search space"))?;
+        s.check()
+            .with_context(|| format!("{origin}: invalid search space"))?;
+        Ok(s)
+    }
+
+    pub fn load(path: Option<&Path>) -> Result<Space> {
+        match path {
+            Some(p) => {
+                let text = std::fs::read_to_string(p)
+                    .with_context(|| format!("reading {}", p.display()))?;
+                Space::parse(&text, &p.display().to_string())
+            }
+            None => Space::parse(DEFAULT_SPACE, "built-in search-space.toml"),
+        }
+    }
+
+    fn check(&self) -> Result<()> {
+        if self.max_depth.values.is_empty()
+            || self.max_depth.values.iter().any(|&d| d == 0 || d > 12)
+        {
+            bail!("max_depth.values must be non-empty, each in 1..=12");
+        }
+        for (name, r) in [
+            ("shrinkage", &self.shrinkage),
+            ("min_leaf_size", &self.min_leaf_size),
+            ("learning_budget", &self.learning_budget),
+        ] {
+            if !(r.min > 0.0 && r.min <= r.max && r.max.is_finite()) {
+                bail!("{name}: need 0 < min <= max");
+            }
+        }
+        if self.shrinkage.max > 1.0 {
+            bail!("shrinkage.max must be <= 1");
+        }
+        if self.iterations.min == 0
+            || self.iterations.min > self.iterations.max
+            || self.iterations.max > 5000
+        {
+            bail!("iterations: need 1 <= min <= max <= 5000");
+        }
+        if !(0.05..=1.0).contains(&self.rung0_train_share)
+            || !(0.0..=1.0).contains(&self.rung1_keep_share)
+        {
+            bail!("rung0_train_share must be in 0.05..=1, rung1_keep_share in 0..=1");
+        }
+        Ok(())
+    }
+
+    /// The parameters of every trial, drawn with `seed`.
+    pub fn draw(&self, trials: usize, seed: u64) -> Vec<Params> {
+        let mut rng = Rng::new(seed ^ 0x7a11_5eed);
+        (0..trials)
+            .map(|_| {
+                let max_depth = self.max_depth.values[rng.below(self.max_depth.values.len())];
+                let shrinkage = self.shrinkage.sample(&mut rng) as f32;
+                let min_leaf_size = self.min_leaf_size.sample(&mut rng).round() as usize;
+                let budget = self.learning_budget.sample(&mut rng);
+                let iterations = ((budget / shrinkage as f64).round() as usize)
+                    .clamp(self.iterations.min, self.iterations.max);
+                // Rounded so the trial log reads cleanly and reruns parse the same value.
+                let shrinkage = (shrinkage * 1e4).round() / 1e4;
+                Params {
+                    max_depth,
+                    shrinkage,
+                    iterations,
+                    min_leaf_size: min_leaf_size.max(1),
+                }
+            })
+            .collect()
+    }
+}
+
+/// One trial's record (a line of `trials.jsonl`).
+#[derive(Debug, Clone, Serialize)]
+pub struct Trial {
+    pub trial: usize,
+    pub rung: u8,
+    pub params: Params,
+    pub train_rows: usize,
+    pub trees_kept: usize,
+    pub valid_log_loss: f64,
+    pub fit_seconds: f64,
+}
+
+/// Training data for the search.
+pub struct SearchData<'a> {
+    pub train: &'a [FeatureRow],
+    pub train_y: &'a [bool],
+    /// Match id of each training row (rung 0 subsamples by match).
+    pub train_match: &'a [u64],
+    pub valid: &'a [FeatureRow],
+    pub valid_y: &'a [bool],
+    pub mask: [bool; N_FEATURES],
+}
+
+/// Fits one configuration and keeps the prefix of trees with the best validation log loss.
+pub fn fit_and_select(data: &SearchData, idx: &[usize], p: &Params) -> Result<(Model, usize, f64)> {
+    let rows: Vec<FeatureRow> = idx.iter().map(|&i| data.train[i]).collect();
+    let y: Vec<bool> = idx.iter().map(|&i| data.train_y[i]).collect();
+    let mut gd = boost::to_gbdt_data(&rows, &y, &data.mask);
+    let g = boost::fit(&mut gd, p)?;
+    let full = boost::convert(&g)?;
+    let staged = boost::staged_log_loss(&full, data.valid, data.valid_y);
+    let (k, &best) = staged
+        .iter()
+        .enumerate()
+        .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(&b.0)))
+        .context("model has no trees")?;
+    Ok((boost::truncate(&full, k + 1), k + 1, best))
+}
+
+/// Runs `f` over `items` on all cores; results come back in item order.
+pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(items.len().max(1));
+    let next = AtomicUsize::new(0);
+    let out: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                if i >= items.len() {
+                    break;
+                }
+                let r = f(i, &items[i]);
+                out.lock().expect("no panic while locked")[i] = Some(r);
+            });
+        }
+    });
+    out.into_inner()
+        .expect("no panic while locked")
+        .into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}
+
+/// The search's result: the best model (trained on all training matches) and every trial.
+pub struct Outcome {
+    pub best: Model,
+    pub best_params: Params,
+    pub best_trial: usize,
+    pub trials: Vec<Trial>,
+}
+
+pub fn run(
+    space: &Space,
+    trials: usize,
+    seed: u64,
+    data: &SearchData,
+    progress: &(dyn Fn(&str) + Sync),
+) -> Result<Outcome> {
+    let params = space.draw(trials.max(1), seed);
+    // Rung 0: a seeded share of the training matches.
+    let mut matches: Vec<u64> = data.train_match.to_vec();
+    matches.sort_unstable();
+    matches.dedup();
+    let mut rng = Rng::new(seed ^ 0x00c0_ffee);
+    for i in (1..matches.len()).rev() {
+        matches.swap(i, rng.below(i + 1));
+    }
+    let keep =
+        ((matches.len() as f64 * space.rung0_train_share).ceil() as usize).clamp(1, matches.len());
+    let subset: std::collections::HashSet<u64> = matches[..keep].iter().copied().collect();
+    let rung0_idx: Vec<usize> = (0..data.train.len())
+        .filter(|&i| subset.contains(&data.train_match[i]))
+        .collect();
+    let all_idx: Vec<usize> = (0..data.train.len()).collect();
+
+    let done = AtomicUsize::new(0);
+    let run_rung = |rung: u8, idx: &[usize], which: &[usize]| -> Result<Vec<(Trial, Model)>> {
+        let n = which.len();
+        parallel_map(which, |_, &t| {
+            let start = Instant::now();
+            let (model, kept, loss) = fit_and_select(data, idx, &params[t])?;
+            let trial = Trial {
+                trial: t,
+                rung,
+                params: params[t],
+                train_rows: idx.len(),
+                trees_kept: kept,
+                valid_log_loss: loss,
+                fit_seconds: start.elapsed().as_secs_f64(),
+            };
+            let k = done.fetch_add(1, Ordering::Relaxed) + 1;
+            progress(&format!(
+                "  rung {rung} trial {k}/{n}: depth {} shrinkage {} trees {}/{} min_leaf {} → valid log loss {loss:.5} ({:.1}s)",
+                trial.params.max_depth, trial.params.shrinkage, kept, trial.params.iterations, trial.params.min_leaf_size, trial.fit_seconds
+            ));
+            Ok((trial, model))
+        })
+        .into_iter()
+        .collect()
+    };
+    let everyone: Vec<usize> = (0..params.len()).collect();
+    let rung0 = run_rung(0, &rung0_idx, &everyone)?;
+    let mut ranked: Vec<&Trial> = rung0.iter().map(|(t, _)| t).collect();
+    ranked.sort_by(|a, b| {
+        a.valid_log_loss
+            .total_cmp(&b.valid_log_loss)
+            .then(a.trial.cmp(&b.trial))
+    });
+    let n_keep =
+        ((params.len() as f64 * space.rung1_keep_share).ceil() as usize).clamp(1, params.len());
+    let finalists: Vec<usize> = ranked[..n_keep].iter().map(|t| t.trial).collect();
+    done.store(0, Ordering::Relaxed);
+    let rung1 = run_rung(1, &all_idx, &finalists)?;
+    let (best_trial, best) = rung1
+        .iter()
+        .min_by(|a, b| {
+            a.0.valid_log_loss
+                .total_cmp(&b.0.valid_log_loss)
+                .then(a.0.trial.cmp(&b.0.trial))
+        })
+        .map(|(t, m)| (t.clone(), m.clone()))
+        .context("no finalist")?;
+    let trials = rung0.into_iter().chain(rung1).map(|(t, _)| t).collect();
+    Ok(Outcome {
+        best,
+        best_params: best_trial.params,
+        best_trial: best_trial.trial,
+        trials,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn default_space_parses_and_draws_deterministically() {
+        let s = Space::load(None).unwrap();
+        assert_eq!(s.trials, 50);
+        let a = s.draw(50, 1);
+        assert_eq!(a, s.draw(50, 1));
+        assert_ne!(a, s.draw(50, 2));
+        for p in &a {
+            assert!(
+                (0.04..=0.2).contains(&(p.shrinkage as f64)) && (40..=300).contains(&p.iterations)
+            );
+        }
+    }
+
+    #[test]
+    fn bad_spaces_are_refused_with_the_reason() {
+        let bad = DEFAULT_SPACE.replace("min = 0.04", "min = -1.0");
+        let e = format!("{:#}", Space::parse(&bad, "x.toml").unwrap_err());
+        assert!(e.contains("x.toml") && e.contains("shrinkage"), "{e}");
+        assert!(Space::parse("version = 1\nbogus = 2", "y.toml").is_err());
+    }
+}

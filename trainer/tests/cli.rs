@@ -1,0 +1,279 @@
+//! The `trainer` binary end to end on small inputs cut from the shared Wyscout data at test
+//! time (nothing copied into the repo), plus every kind of bad input.
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn shared(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/data/wyscout")
+        .join(name)
+}
+
+fn gunzip(path: &Path) -> String {
+    let mut s = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
+        .read_to_string(&mut s)
+        .unwrap();
+    s
+}
+
+/// The first `n` matches of a competition as a small events file.
+fn cut(dir: &Path, competition: &str, n: usize) -> PathBuf {
+    let events: Vec<serde_json::Value> =
+        serde_json::from_str(&gunzip(&shared(&format!("events_{competition}.json.gz")))).unwrap();
+    let mut ids: Vec<u64> = events
+        .iter()
+        .map(|e| e["matchId"].as_u64().unwrap())
+        .collect();
+    ids.dedup();
+    let keep: std::collections::HashSet<u64> = ids.into_iter().take(n).collect();
+    let small: Vec<&serde_json::Value> = events
+        .iter()
+        .filter(|e| keep.contains(&e["matchId"].as_u64().unwrap()))
+        .collect();
+    let path = dir.join(format!("events_{competition}.json"));
+    std::fs::write(&path, serde_json::to_string(&small).unwrap()).unwrap();
+    path
+}
+
+/// A tiny search space so fits stay quick.
+fn space(dir: &Path) -> PathBuf {
+    let p = dir.join("space.toml");
+    std::fs::write(
+        &p,
+        "version = 1\ntrials = 3\nrung0_train_share = 0.5\nrung1_keep_share = 0.5\n[max_depth]\nvalues = [2, 3]\n[shrinkage]\nmin = 0.1\nmax = 0.2\n[min_leaf_size]\nmin = 5\nmax = 20\n[learning_budget]\nmin = 2.0\nmax = 3.0\n[iterations]\nmin = 10\nmax = 20\n",
+    )
+    .unwrap();
+    p
+}
+
+fn trainer(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+fn train_args<'a>(
+    events: &'a [String],
+    out: &'a str,
+    space: &'a str,
+    cache: &'a str,
+    extra: &[&'a str],
+) -> Vec<&'a str> {
+    let mut a = vec!["train", "--events"];
+    a.extend(events.iter().map(String::as_str));
+    a.extend([
+        "--out",
+        out,
+        "--space",
+        space,
+        "--cache-dir",
+        cache,
+        "--no-ablation",
+        "--seed",
+        "7",
+    ]);
+    a.extend(extra);
+    a
+}
+
+#[test]
+fn trains_deterministically_and_evaluates_any_competition() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let wc = cut(d, "World_Cup", 24).display().to_string();
+    let euro = cut(d, "European_Championship", 16).display().to_string();
+    let events = vec![wc.clone(), euro.clone()];
+    let space = space(d).display().to_string();
+    let cache = d.join("cache").display().to_string();
+    let (a, b) = (
+        d.join("a").display().to_string(),
+        d.join("b").display().to_string(),
+    );
+    let (ok, _, err) = trainer(&train_args(&events, &a, &space, &cache, &[]));
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("| World_Cup |") && err.contains("penalties"),
+        "counts per competition and kind: {err}"
+    );
+    // Second run: same inputs and seed → byte-identical model, and the parse cache is used.
+    let (ok, _, err) = trainer(&train_args(&events, &b, &space, &cache, &[]));
+    assert!(ok, "{err}");
+    assert!(err.contains("from cache"), "{err}");
+    let model_a = std::fs::read(Path::new(&a).join("model.xgm")).unwrap();
+    assert_eq!(
+        model_a,
+        std::fs::read(Path::new(&b).join("model.xgm")).unwrap()
+    );
+    scorer::Model::parse(&model_a).unwrap();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(Path::new(&a).join("manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["feature_names"].as_array().unwrap().len(),
+        scorer::N_FEATURES
+    );
+    assert!(manifest["model_sha256"].as_str().unwrap().len() == 64);
+    assert!(
+        manifest["reference"]["features"]["distance_to_goal_m"]["edges"]
+            .as_array()
+            .unwrap()
+            .len()
+            > 3
+    );
+    let trials = std::fs::read_to_string(Path::new(&a).join("trials.jsonl")).unwrap();
+    assert!(trials.lines().count() >= 3 && trials.contains("valid_log_loss"));
+    let report = std::fs::read_to_string(Path::new(&a).join("report.md")).unwrap();
+    assert!(report.contains("calibration.svg") && Path::new(&a).join("shotmap.svg").exists());
+
+    // Hold out a competition, then evaluate on it with --json.
+    let c = d.join("c").display().to_string();
+    let (ok, _, err) = trainer(&train_args(
+        &events,
+        &c,
+        &space,
+        &cache,
+        &["--test-competition", "European_Championship"],
+    ));
+    assert!(ok, "{err}");
+    let (ok, out, err) = trainer(&[
+        "evaluate",
+        "--model",
+        &c,
+        "--events",
+        &euro,
+        "--json",
+        "--cache-dir",
+        &cache,
+    ]);
+    assert!(ok, "{err}");
+    let v: serde_json::Value = serde_json::from_str(out.trim()).unwrap();
+    for k in ["n_shots", "n_goals", "auc", "log_loss", "brier", "ece"] {
+        assert!(v[k].is_number(), "{k} in {out}");
+    }
+    assert!(v["auc"].as_f64().unwrap() > 0.6, "{out}");
+    let (ok, out, _) = trainer(&[
+        "evaluate",
+        "--model",
+        &c,
+        "--events",
+        &wc,
+        "--cache-dir",
+        &cache,
+    ]);
+    assert!(
+        ok && out.contains("by shot kind") && out.contains("penalty"),
+        "{out}"
+    );
+}
+
+#[test]
+fn bad_inputs_fail_with_one_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let space = space(d).display().to_string();
+    let cache = d.join("cache").display().to_string();
+    let out = d.join("out").display().to_string();
+    let wc = cut(d, "World_Cup", 3);
+    let text = std::fs::read_to_string(&wc).unwrap();
+
+    // Truncated gzip.
+    let gz_path = d.join("events_Trunc.json.gz");
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+    enc.write_all(text.as_bytes()).unwrap();
+    let gz = enc.finish().unwrap();
+    std::fs::write(&gz_path, &gz[..gz.len() / 2]).unwrap();
+    // Invalid JSON.
+    let bad_json = d.join("events_Bad.json");
+    std::fs::write(&bad_json, &text[..text.len() / 3]).unwrap();
+    // No shots at all, and shots without goals.
+    let events: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let no_shots = d.join("events_NoShots.json");
+    let passes: Vec<_> = events
+        .iter()
+        .filter(|e| e["eventId"] != 10 && e["subEventId"] != 33 && e["subEventId"] != 35)
+        .collect();
+    std::fs::write(&no_shots, serde_json::to_string(&passes).unwrap()).unwrap();
+    let no_goals = d.join("events_NoGoals.json");
+    let stripped: Vec<serde_json::Value> = events
+        .iter()
+        .map(|e| {
+            let mut e = e.clone();
+            let tags: Vec<serde_json::Value> = e["tags"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|t| t["id"] != 101)
+                .cloned()
+                .collect();
+            e["tags"] = serde_json::Value::Array(tags);
+            e
+        })
+        .collect();
+    std::fs::write(&no_goals, serde_json::to_string(&stripped).unwrap()).unwrap();
+
+    let cases: Vec<(PathBuf, &str)> = vec![
+        (gz_path, "truncated"),
+        (bad_json, "line"),
+        (no_shots, "no shots"),
+        (no_goals, "goals"),
+        (d.join("events_Missing.json"), "events_Missing.json"),
+    ];
+    for (path, needle) in cases {
+        let p = path.display().to_string();
+        let (ok, _, err) = trainer(&train_args(
+            std::slice::from_ref(&p),
+            &out,
+            &space,
+            &cache,
+            &[],
+        ));
+        assert!(!ok, "{p} should fail");
+        assert!(err.contains("error") && err.contains(needle), "{p}: {err}");
+        assert!(!err.contains("panicked"), "{err}");
+        if needle != "events_Missing.json" && needle != "no shots" && needle != "goals" {
+            assert!(
+                err.contains(path.file_name().unwrap().to_str().unwrap()),
+                "error names the file: {err}"
+            );
+        }
+    }
+    // A competition that matches nothing.
+    let p = wc.display().to_string();
+    let (ok, _, err) = trainer(&train_args(
+        std::slice::from_ref(&p),
+        &out,
+        &space,
+        &cache,
+        &["--test-competition", "Narnia"],
+    ));
+    assert!(!ok && err.contains("Narnia"), "{err}");
+
+    // A malformed event is skipped with a counted warning, not fatal.
+    let mut with_bad = events.clone();
+    with_bad[5].as_object_mut().unwrap().remove("eventSec");
+    with_bad[7]["positions"] = serde_json::json!("nowhere");
+    let odd = d.join("events_Odd.json");
+    std::fs::write(&odd, serde_json::to_string(&with_bad).unwrap()).unwrap();
+    let more = cut(d, "European_Championship", 12).display().to_string();
+    let (ok, _, err) = trainer(&train_args(
+        &[odd.display().to_string(), more],
+        &out,
+        &space,
+        &cache,
+        &[],
+    ));
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("skipped 2 malformed events") && err.contains("event #5"),
+        "{err}"
+    );
+}

@@ -1,0 +1,148 @@
+//! `trainer pipeline` end to end on small inputs cut at test time, and `registry promote`
+//! refusing a worse model unless forced.
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn cut(dir: &Path, competition: &str, n: usize) -> PathBuf {
+    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
+        "../../shared/data/wyscout/events_{competition}.json.gz"
+    ));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(src).unwrap())
+        .read_to_string(&mut text)
+        .unwrap();
+    let events: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
+    let mut ids: Vec<u64> = events
+        .iter()
+        .map(|e| e["matchId"].as_u64().unwrap())
+        .collect();
+    ids.dedup();
+    let keep: std::collections::HashSet<u64> = ids.into_iter().take(n).collect();
+    let small: Vec<_> = events
+        .iter()
+        .filter(|e| keep.contains(&e["matchId"].as_u64().unwrap()))
+        .collect();
+    let path = dir.join(format!("events_{competition}.json"));
+    std::fs::write(&path, serde_json::to_string(&small).unwrap()).unwrap();
+    path
+}
+
+fn trainer(dir: &Path, args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn pipeline_caches_stages_registers_and_promotes() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    cut(d, "World_Cup", 24);
+    cut(d, "European_Championship", 16);
+    std::fs::write(
+        d.join("ingest.toml"),
+        "[[sources]]\nname = \"World_Cup\"\nlocation = \"events_World_Cup.json\"\n[[sources]]\nname = \"European_Championship\"\nlocation = \"events_European_Championship.json\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("space.toml"),
+        "version = 1\ntrials = 3\nrung0_train_share = 0.5\nrung1_keep_share = 0.5\n[max_depth]\nvalues = [2, 3]\n[shrinkage]\nmin = 0.1\nmax = 0.2\n[min_leaf_size]\nmin = 5\nmax = 20\n[learning_budget]\nmin = 2.0\nmax = 3.0\n[iterations]\nmin = 10\nmax = 20\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("pipeline.toml"),
+        "ingest = \"ingest.toml\"\nregistry = \"reg\"\nwork_dir = \"work\"\nseed = 3\nspace = \"space.toml\"\nablation = false\n",
+    )
+    .unwrap();
+    let (ok, _, err) = trainer(d, &["pipeline", "--config", "pipeline.toml"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("[train] done") && err.contains("promoted: no production model yet"),
+        "{err}"
+    );
+    // Nothing changed: every stage but promotion comes from cache.
+    let (ok, _, err) = trainer(d, &["pipeline", "--config", "pipeline.toml"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("[train] cached")
+            && err.contains("[evaluate] cached")
+            && err.contains("[register] cached"),
+        "{err}"
+    );
+    assert!(err.contains("already production"), "{err}");
+    let runs: Vec<_> = std::fs::read_dir(d.join("work/runs")).unwrap().collect();
+    assert_eq!(runs.len(), 2);
+    let (ok, list, _) = trainer(d, &["registry", "--registry", "reg", "list"]);
+    assert!(ok && list.starts_with("* m-"), "{list}");
+    let version = list[2..].split_whitespace().next().unwrap().to_string();
+
+    // A worse candidate: the same manifest with a synthetic (untrained) model.
+    let bad = d.join("reg/versions/bad");
+    std::fs::create_dir_all(&bad).unwrap();
+    let good = d.join("reg/versions").join(&version);
+    for f in std::fs::read_dir(&good).unwrap() {
+        let f = f.unwrap();
+        std::fs::copy(f.path(), bad.join(f.file_name())).unwrap();
+    }
+    std::fs::write(
+        bad.join("model.xgm"),
+        scorer::synth::model(1, 20, 4).to_bytes(),
+    )
+    .unwrap();
+    let (ok, _, err) = trainer(
+        d,
+        &[
+            "registry",
+            "--registry",
+            "reg",
+            "promote",
+            "bad",
+            "--cache-dir",
+            "work/cache",
+        ],
+    );
+    assert!(!ok && err.contains("refused to promote bad"), "{err}");
+    let (ok, out, err) = trainer(
+        d,
+        &[
+            "registry",
+            "--registry",
+            "reg",
+            "promote",
+            "bad",
+            "--force",
+            "--cache-dir",
+            "work/cache",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("\"promoted\": true") && out.contains("forced"),
+        "{out}"
+    );
+    let (_, list, _) = trainer(d, &["registry", "--registry", "reg", "list"]);
+    assert!(list.contains("* bad"), "{list}");
+    // And back: the trained model is better than the synthetic one.
+    let (ok, out, err) = trainer(
+        d,
+        &[
+            "registry",
+            "--registry",
+            "reg",
+            "promote",
+            &version,
+            "--cache-dir",
+            "work/cache",
+        ],
+    );
+    assert!(ok && out.contains("\"promoted\": true"), "{out}{err}");
+}
