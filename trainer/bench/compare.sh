@@ -2,6 +2,7 @@
 # Rust trainer vs the original Python approach (pandas + XGBoost + hyperopt), on the same
 # rows and match-grouped split. Run `trainer/bench/compare.sh --help` for the details.
 set -euo pipefail
+export LC_ALL=C
 
 usage() {
     cat <<'EOF'
@@ -124,9 +125,21 @@ fi
 
 now() { date +%s.%N; }
 elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f\n", b - a }'; }
-peak_kb() { sed -n 's/^[[:space:]]*Maximum resident set size (kbytes): \([0-9]*\)$/\1/p' "$1" | tail -1; }
+cpu_s() { awk -F': ' '/User time \(seconds\)|System time \(seconds\)/ { s += $2; n++ } END { if (n) printf "%.1f\n", s }' "$1"; }
+stamp() {
+    local start="${EPOCHREALTIME/./}" line now_us
+    while IFS= read -r line; do
+        now_us="${EPOCHREALTIME/./}"
+        printf '%9.3f %s\n' "$(( now_us - start ))e-6" "$line"
+    done
+}
+peak_kb() { sed -n 's/.*Maximum resident set size (kbytes): \([0-9]*\)$/\1/p' "$1" | tail -1; }
 
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
+if awk -v l="${LOAD_BEFORE%% *}" 'BEGIN { exit !(l > 0.5) }'; then
+    log "warning: 1-minute load average is $LOAD_BEFORE: other work is running, timings will be noisy"
+    log "         (2-thread xgboost suffers most: OpenMP spin-waits; OMP_WAIT_POLICY=PASSIVE helps)"
+fi
 
 # ---------------------------------------------------------------- 3. features (not timed)
 log "export-features (seed $SEED) → $TMP/features"
@@ -137,12 +150,14 @@ log "export-features (seed $SEED) → $TMP/features"
 mkdir "$TMP/train-cache"
 log "trainer train (cold cache, seed $SEED) …"
 t0="$(now)"
+# Every output line is stamped with seconds since the start, for the phase breakdown.
 "${TIME_V[@]}" "$TRAINER" train --events "${EVENTS[@]}" --out "$TMP/rust-run" --seed "$SEED" \
-    --cache-dir "$TMP/train-cache" >"$TMP/rust.log" 2>&1 || { tail -30 "$TMP/rust.log" >&2; die "trainer train failed"; }
+    --cache-dir "$TMP/train-cache" 2>&1 | stamp >"$TMP/rust.log" || { tail -30 "$TMP/rust.log" >&2; die "trainer train failed"; }
 t1="$(now)"
 RUST_WALL="$(elapsed "$t0" "$t1")"
 RUST_PEAK_KB="$(peak_kb "$TMP/rust.log")"
-log "$(grep -E '^== m-' "$TMP/rust.log" | tail -1 || true)"
+cpu_s "$TMP/rust.log" >"$TMP/rust.cpu"
+log "$(grep -E ' == m-' "$TMP/rust.log" | tail -1 || true)"
 
 # ---------------------------------------------------------------- 5. Python
 run_py() { # name features
@@ -155,6 +170,7 @@ run_py() { # name features
     t1="$(now)"
     elapsed "$t0" "$t1" >"$TMP/$name.wall"
     peak_kb "$TMP/$name.log" >"$TMP/$name.peak"
+    cpu_s "$TMP/$name.log" >"$TMP/$name.cpu"
     log "$(grep -E 'test AUC' "$TMP/$name.log" | tail -1 || true)"
 }
 run_py py-two two
@@ -163,65 +179,23 @@ if [[ $SKIP_ALL -eq 0 ]]; then run_py py-all all; fi
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # ---------------------------------------------------------------- 6. table
-TABLE="$("$PY" - "$TMP" "$RUST_WALL" "${RUST_PEAK_KB:-}" "$LOAD_BEFORE" "$LOAD_AFTER" "$SEED" "$THREADS" "$EVALS" <<'EOF'
-import json, os, re, sys
-tmp, rust_wall, rust_peak, load0, load1, seed, threads, evals = sys.argv[1:]
-rust_wall = float(rust_wall)
-manifest = json.load(open(os.path.join(tmp, "rust-run", "manifest.json")))
-m = manifest["metrics"]
-log = open(os.path.join(tmp, "rust.log")).read()
-inner = re.findall(r"^== m-\S+: .* in (\d+(?:\.\d+)?)s", log, re.M)
-
-def peak(path):
-    try:
-        kb = open(path).read().strip()
-        return f"{int(kb) / 1024:.0f} MiB" if kb else "n/a"
-    except OSError:
-        return "n/a"
-
-rust_peak = f"{int(rust_peak) / 1024:.0f} MiB" if rust_peak else "n/a"
-rows = [("Rust gbdt (all 19 features)", f"{rust_wall:.1f}", m["test"], "—", rust_peak),
-        ("Rust logistic baseline (distance + angle)", "(in the Rust run)", m["baseline_logistic_test"], "—", "—")]
-py = {}
-for name, label in (("py-two", "Python XGBoost + hyperopt, 2 features"), ("py-all", "Python XGBoost + hyperopt, all 19 features")):
-    path = os.path.join(tmp, name + ".json")
-    if not os.path.exists(path):
-        continue
-    r = json.loads(open(path).read().strip().splitlines()[-1])
-    wall = float(open(os.path.join(tmp, name + ".wall")).read())
-    py[name] = (r, wall)
-    rows.append((label, f"{wall:.1f}", r["test"], f"{rust_wall / wall:.2f}", peak(os.path.join(tmp, name + ".peak"))))
-
-out = []
-out.append("| model | wall s | AUC | Brier | log loss | ECE | Rust time / this | peak RSS |")
-out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-for label, wall, t, ratio, pk in rows:
-    out.append(f"| {label} | {wall} | {t['auc']:.4f} | {t['brier']:.4f} | {t['log_loss']:.4f} | {t['ece']:.4f} | {ratio} | {pk} |")
-out.append("")
-out.append(f"seed {seed}; Python: {evals} TPE evaluations, xgboost nthread {threads}; load average before {load0}, after {load1}")
-if inner:
-    out.append(f"Rust run: {inner[-1]} s by the trainer's own clock; wall includes process start and cold parse of the raw JSON")
-for name, (r, wall) in py.items():
-    s = r["seconds"]
-    out.append(f"{name}: imports {s['imports']:.1f} s, CSV load {s['csv_load']:.2f} s, search {s['search']:.1f} s, "
-               f"final fit+eval {s['final_fit_eval']:.1f} s, total {s['total']:.1f} s (in-script); best {r['best_params']}")
-if py:
-    v = next(iter(py.values()))[0]["versions"]
-    out.append("versions: " + ", ".join(f"{k} {v[k]}" for k in v))
-gb, lr = m["test"], m["baseline_logistic_test"]
-out.append(f"gbdt − logistic AUC: {gb['auc'] - lr['auc']:+.4f} (target ≥ +0.02); gbdt ECE {gb['ece']:.4f} (target ≤ 0.01)")
-if "py-two" in py:
-    out.append(f"Rust time / Python 2-feature time: {rust_wall / py['py-two'][1]:.2f} (target ≤ 0.5); Rust wall {rust_wall:.0f} s (target ≤ 120 s)")
-print("\n".join(out))
+printf '%s\n' "$RUST_WALL" >"$TMP/rust.wall"
+printf '%s\n' "${RUST_PEAK_KB:-}" >"$TMP/rust.peak"
+"$PY" - "$TMP/info.json" "$SEED" "$THREADS" "$EVALS" "$LOAD_BEFORE" "$LOAD_AFTER" "$(nproc)" <<'EOF'
+import json, sys
+path, seed, threads, evals, load0, load1, cores = sys.argv[1:]
+json.dump({"seed": int(seed), "threads": int(threads), "evals": int(evals), "load_before": load0,
+           "load_after": load1, "cores": int(cores)}, open(path, "w"))
 EOF
-)"
+TABLE="$("$PY" "$HERE/table.py" "$TMP")"
 
 echo "$TABLE"
 
 if [[ -n "$RESULTS" ]]; then
     mkdir -p "$RESULTS"
-    cp "$TMP"/rust.log "$TMP"/py-*.json "$TMP"/py-*.log "$RESULTS"/ 2>/dev/null || true
-    cp "$TMP/rust-run/manifest.json" "$RESULTS/rust-manifest.json"
+    cp "$TMP"/*.log "$TMP"/*.json "$TMP"/*.wall "$TMP"/*.cpu "$TMP"/*.peak "$RESULTS"/ 2>/dev/null || true
+    mkdir -p "$RESULTS/rust-run"
+    cp "$TMP/rust-run/manifest.json" "$RESULTS/rust-run/manifest.json"
     printf '%s\n' "$TABLE" >"$RESULTS/table.md"
     log "results kept in $RESULTS"
 fi

@@ -13,6 +13,7 @@ pub mod dataset;
 pub mod evaluate;
 pub mod export;
 pub mod ingest;
+pub mod kinds;
 pub mod logistic;
 pub mod metrics;
 pub mod pipeline;

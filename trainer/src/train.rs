@@ -4,6 +4,7 @@
 use crate::boost;
 use crate::dataset::{self, ShotTable};
 use crate::evaluate::{self, Evaluation};
+use crate::kinds::{self, KindChoice};
 use crate::logistic::{Logistic, BASELINE_FEATURES};
 use crate::metrics::{self, Metrics};
 use crate::report;
@@ -215,7 +216,25 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
         mask: [true; N_FEATURES],
     };
     let outcome = search::run(&space, trials, plan.seed, &data, progress)?;
-    let model = outcome.best.clone();
+    progress("== separate handling of penalties and direct free kicks");
+    let (model, kind_choices) = kinds::specialise(
+        &outcome.best,
+        &outcome.best_params,
+        &train,
+        &train_y,
+        &valid,
+        &valid_y,
+    )?;
+    for c in &kind_choices {
+        progress(&format!(
+            "  {}: validation log loss {:.4} (main model) vs {:.4} (separate) on {} shots → {}",
+            c.kind,
+            c.main_valid_log_loss,
+            c.special_valid_log_loss,
+            c.valid_shots,
+            if c.used { "separate" } else { "main model" }
+        ));
+    }
     let model_bytes = model.to_bytes();
     let model_sha = sha256_hex(&model_bytes);
     let version = format!("m-{}", &model_sha[..12]);
@@ -306,8 +325,9 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
             "trials": trials,
             "best_trial": outcome.best_trial,
             "hyperparameters": outcome.best_params,
-            "trees_kept": model.trees().len(),
+            "trees_kept": outcome.best.trees().len(),
         },
+        "kind_handling": kind_choices,
         "seed": plan.seed,
         "metrics": {
             "test": evaluation,
@@ -355,6 +375,7 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
         &counts,
         &split,
         &outcome,
+        &kind_choices,
         &gbdt_metrics,
         &lr_metrics,
         &evaluation,
@@ -452,6 +473,7 @@ fn report_md(
     counts: &str,
     split: &Split,
     outcome: &search::Outcome,
+    kinds: &[KindChoice],
     gbdt: &Metrics,
     lr: &Metrics,
     evaluation: &Evaluation,
@@ -484,7 +506,20 @@ fn report_md(
         p.iterations,
         outcome.trials.iter().filter(|t| t.rung == 0).count()
     );
-    s += "![calibration](calibration.svg) ![ROC](roc.svg)\n\n## Calibration (test)\n\n";
+    s += "Separate handling by shot kind (validation log loss; kept only where lower):\n\n| kind | train shots | validation shots | main model | separate | used |\n|---|---:|---:|---:|---:|---|\n";
+    for c in kinds {
+        let _ = writeln!(
+            s,
+            "| {} | {} | {} | {:.4} | {:.4} | {} |",
+            c.kind,
+            c.train_shots,
+            c.valid_shots,
+            c.main_valid_log_loss,
+            c.special_valid_log_loss,
+            if c.used { "yes" } else { "no" }
+        );
+    }
+    s += "\n![calibration](calibration.svg) ![ROC](roc.svg)\n\n## Calibration (test)\n\n";
     s += &report::calibration_table(&evaluation.calibration);
     s += "\n## By shot kind and body part (test)\n\n";
     s += report::METRICS_HEADER;
