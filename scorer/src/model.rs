@@ -17,8 +17,9 @@ use core::fmt;
 pub const MAGIC: [u8; 8] = *b"XGMODEL\0";
 /// The format version this scorer reads and writes.
 pub const FORMAT_VERSION: u16 = 1;
-/// Deepest tree accepted (root-to-leaf splits).
-pub const MAX_DEPTH: usize = 32;
+/// Deepest tree accepted (root-to-leaf splits). Trees are evaluated as complete binary trees
+/// of their own depth, so the depth bounds the padded size.
+pub const MAX_DEPTH: usize = 12;
 /// Most trees accepted in one model.
 pub const MAX_TREES: usize = 100_000;
 
@@ -114,31 +115,38 @@ fn invalid(reason: impl Into<String>) -> ModelError {
     }
 }
 
-/// Bit set on a global node reference in the evaluation layout when `nan_left`.
-const NAN_LEFT_BIT: u32 = 1 << 31;
+/// Most padded split slots a model may need (about 20 MB of evaluation layout).
+pub const MAX_PADDED_SPLITS: usize = 1 << 22;
 
-/// A node in the evaluation layout. Leaves are nodes whose children point at themselves, so a
-/// traversal can run a fixed number of steps without testing for leaves.
-#[derive(Debug, Clone, Copy)]
-#[repr(C)]
-struct EvalNode {
-    threshold: f32,
-    /// Feature index in the low bits, [`NAN_LEFT_BIT`] on top.
-    feature: u32,
-    left: u32,
-    right: u32,
+/// Bit 7 of a split's feature byte in the evaluation layout: a missing value goes left.
+const NAN_LEFT: u8 = 0x80;
+/// Rows are copied into this many slots so feature lookups need no bounds check.
+const ROW_SLOTS: usize = 32;
+const _: () = assert!(N_FEATURES < ROW_SLOTS);
+
+type PaddedRow = [f32; ROW_SLOTS];
+
+fn pad(row: &FeatureRow) -> PaddedRow {
+    let mut p = [0.0; ROW_SLOTS];
+    p[..N_FEATURES].copy_from_slice(row);
+    p
 }
 
-impl EvalNode {
-    #[inline(always)]
-    fn next(&self, row: &FeatureRow) -> u32 {
-        let v = row[(self.feature & !NAN_LEFT_BIT) as usize];
-        let go_left = (v < self.threshold) | (v.is_nan() & (self.feature & NAN_LEFT_BIT != 0));
-        if go_left {
-            self.left
-        } else {
-            self.right
-        }
+/// One tree in the evaluation layout: a complete binary tree of depth `depth` stored
+/// breadth-first (the children of slot `i` are `2i + 1` and `2i + 2`), so a walk is `depth`
+/// steps of arithmetic with no child pointers and no leaf tests. A leaf above the bottom level
+/// is replicated into every bottom slot below it (the splits above those copies are
+/// placeholders), so every path of `depth` steps ends on the right value.
+#[derive(Debug, Clone, Copy)]
+struct EvalTree {
+    split_off: usize,
+    leaf_off: usize,
+    depth: u32,
+}
+
+impl EvalTree {
+    fn n_splits(&self) -> usize {
+        (1usize << self.depth) - 1
     }
 }
 
@@ -147,11 +155,43 @@ impl EvalNode {
 pub struct Model {
     base_score: f32,
     trees: Vec<Tree>,
-    /// Per tree: global index of the root and the number of steps to reach any leaf.
-    roots: Vec<(u32, u32)>,
-    nodes: Vec<EvalNode>,
-    /// Leaf value per global node index (0 for splits).
-    values: Vec<f32>,
+    eval: Vec<EvalTree>,
+    /// Per padded split: feature index (low 5 bits) and [`NAN_LEFT`].
+    features: Vec<u8>,
+    thresholds: Vec<f32>,
+    leaves: Vec<f32>,
+}
+
+/// One tree's slice of the evaluation layout while it is being filled.
+struct TreeLayout<'a> {
+    depth: u32,
+    features: &'a mut [u8],
+    thresholds: &'a mut [f32],
+    leaves: &'a mut [f32],
+}
+
+impl TreeLayout<'_> {
+    /// Writes `node` of `tree` at `slot` (on `level`) of the complete layout.
+    fn fill(&mut self, tree: &Tree, node: NodeRef, slot: usize, level: u32) {
+        match node {
+            NodeRef::Split(i) => {
+                let s = &tree.splits[i as usize];
+                self.features[slot] = s.feature as u8 | if s.nan_left { NAN_LEFT } else { 0 };
+                self.thresholds[slot] = s.threshold;
+                self.fill(tree, s.left, 2 * slot + 1, level + 1);
+                self.fill(tree, s.right, 2 * slot + 2, level + 1);
+            }
+            NodeRef::Leaf(i) if level == self.depth => {
+                self.leaves[slot - self.features.len()] = tree.leaves[i as usize];
+            }
+            leaf => {
+                // Placeholder split (feature 0, threshold 0): both subtrees hold copies of
+                // the same leaf, so either way is right.
+                self.fill(tree, leaf, 2 * slot + 1, level + 1);
+                self.fill(tree, leaf, 2 * slot + 2, level + 1);
+            }
+        }
+    }
 }
 
 impl Model {
@@ -168,52 +208,65 @@ impl Model {
                 trees.len()
             )));
         }
-        let mut roots = Vec::with_capacity(trees.len());
-        let mut nodes = Vec::new();
-        let mut values = Vec::new();
+        let mut depths = Vec::with_capacity(trees.len());
+        let mut padded = 0usize;
         for (t, tree) in trees.iter().enumerate() {
             let depth = validate_tree(tree).map_err(|r| invalid(format!("tree {t}: {r}")))?;
-            let base = nodes.len();
-            let total = tree.splits.len() + tree.leaves.len();
-            if base + total >= (NAN_LEFT_BIT as usize) {
-                return Err(invalid("too many nodes"));
+            padded += (1usize << depth) - 1;
+            if padded > MAX_PADDED_SPLITS {
+                return Err(invalid(format!(
+                    "the trees need more than {MAX_PADDED_SPLITS} padded splits to evaluate"
+                )));
             }
-            let global = |r: NodeRef| -> u32 {
-                (base
-                    + match r {
-                        NodeRef::Split(i) => i as usize,
-                        NodeRef::Leaf(i) => tree.splits.len() + i as usize,
-                    }) as u32
+            depths.push(depth as u32);
+        }
+        let mut eval = Vec::with_capacity(trees.len());
+        let mut features = vec![0u8; padded];
+        let mut thresholds = vec![0f32; padded];
+        let mut leaves = vec![0f32; padded + trees.len()];
+        let (mut split_off, mut leaf_off) = (0, 0);
+        for (tree, &depth) in trees.iter().zip(&depths) {
+            let e = EvalTree {
+                split_off,
+                leaf_off,
+                depth,
             };
-            for s in &tree.splits {
-                let nan = if s.nan_left { NAN_LEFT_BIT } else { 0 };
-                nodes.push(EvalNode {
-                    threshold: s.threshold,
-                    feature: s.feature as u32 | nan,
-                    left: global(s.left),
-                    right: global(s.right),
-                });
-                values.push(0.0);
+            let n = e.n_splits();
+            TreeLayout {
+                depth,
+                features: &mut features[split_off..split_off + n],
+                thresholds: &mut thresholds[split_off..split_off + n],
+                leaves: &mut leaves[leaf_off..leaf_off + n + 1],
             }
-            for (i, &v) in tree.leaves.iter().enumerate() {
-                let me = (base + tree.splits.len() + i) as u32;
-                nodes.push(EvalNode {
-                    threshold: 0.0,
-                    feature: 0,
-                    left: me,
-                    right: me,
-                });
-                values.push(v);
-            }
-            roots.push((global(tree.root), depth as u32));
+            .fill(tree, tree.root, 0, 0);
+            eval.push(e);
+            split_off += n;
+            leaf_off += n + 1;
         }
         Ok(Model {
             base_score,
             trees,
-            roots,
-            nodes,
-            values,
+            eval,
+            features,
+            thresholds,
+            leaves,
         })
+    }
+
+    /// The leaf a padded row reaches in tree `e`.
+    #[inline(always)]
+    fn walk(&self, e: &EvalTree, row: &PaddedRow) -> f32 {
+        let n = e.n_splits();
+        let feats = &self.features[e.split_off..e.split_off + n];
+        let thr = &self.thresholds[e.split_off..e.split_off + n];
+        let mut i = 0usize;
+        for _ in 0..e.depth {
+            let f = feats[i];
+            let v = row[(f & 0x1f) as usize];
+            let go_left = (v < thr[i]) | (v.is_nan() & (f & NAN_LEFT != 0));
+            i = 2 * i + 2 - go_left as usize;
+        }
+        self.leaves[e.leaf_off + (i - n)]
     }
 
     pub fn base_score(&self) -> f32 {
@@ -226,18 +279,32 @@ impl Model {
 
     /// Depth of the deepest tree.
     pub fn max_depth(&self) -> usize {
-        self.roots
+        self.eval
             .iter()
-            .map(|&(_, d)| d as usize)
+            .map(|e| e.depth as usize)
             .max()
             .unwrap_or(0)
     }
 
     /// The raw margin (log-odds) for one feature row.
     pub fn margin(&self, row: &FeatureRow) -> f32 {
+        let row = pad(row);
         let mut sum = self.base_score;
-        for t in 0..self.roots.len() {
-            sum += self.tree_value(t, row);
+        // Four independent walks in flight; their leaves are added in tree order.
+        let mut chunks = self.eval.chunks_exact(4);
+        for c in &mut chunks {
+            let v = [
+                self.walk(&c[0], &row),
+                self.walk(&c[1], &row),
+                self.walk(&c[2], &row),
+                self.walk(&c[3], &row),
+            ];
+            for x in v {
+                sum += x;
+            }
+        }
+        for e in chunks.remainder() {
+            sum += self.walk(e, &row);
         }
         sum
     }
@@ -248,12 +315,7 @@ impl Model {
     /// # Panics
     /// If `t` is not below the number of trees.
     pub fn tree_value(&self, t: usize, row: &FeatureRow) -> f32 {
-        let (root, depth) = self.roots[t];
-        let mut r = root;
-        for _ in 0..depth {
-            r = self.nodes[r as usize].next(row);
-        }
-        self.values[r as usize]
+        self.walk(&self.eval[t], &pad(row))
     }
 
     /// The probability of a goal for one feature row.
@@ -278,17 +340,25 @@ impl Model {
         let mut blocks = rows.chunks_exact(LANES);
         let mut outs = out.chunks_exact_mut(LANES);
         for (block, o) in (&mut blocks).zip(&mut outs) {
-            let block: &[FeatureRow; LANES] = block.try_into().expect("exact chunk");
+            let padded: [PaddedRow; LANES] = core::array::from_fn(|l| pad(&block[l]));
             let mut sums = [self.base_score; LANES];
-            for &(root, depth) in &self.roots {
-                let mut r = [root; LANES];
-                for _ in 0..depth {
+            for e in &self.eval {
+                let n = e.n_splits();
+                let feats = &self.features[e.split_off..e.split_off + n];
+                let thr = &self.thresholds[e.split_off..e.split_off + n];
+                let mut idx = [0usize; LANES];
+                for _ in 0..e.depth {
                     for lane in 0..LANES {
-                        r[lane] = self.nodes[r[lane] as usize].next(&block[lane]);
+                        let i = idx[lane];
+                        let f = feats[i];
+                        let v = padded[lane][(f & 0x1f) as usize];
+                        let go_left = (v < thr[i]) | (v.is_nan() & (f & NAN_LEFT != 0));
+                        idx[lane] = 2 * i + 2 - go_left as usize;
                     }
                 }
+                let leaves = &self.leaves[e.leaf_off..e.leaf_off + n + 1];
                 for lane in 0..LANES {
-                    sums[lane] += self.values[r[lane] as usize];
+                    sums[lane] += leaves[idx[lane] - n];
                 }
             }
             for lane in 0..LANES {
@@ -754,6 +824,105 @@ mod tests {
         };
         let m = Model::new(0.0, vec![stump]).unwrap();
         assert_eq!(m.margin(&row(1.0, 1.0)), 0.5);
+    }
+
+    /// A pointer-chasing walk over the file structure: the reference the padded layout must
+    /// reproduce bit for bit.
+    fn reference_margin(m: &Model, row: &FeatureRow) -> f32 {
+        let mut sum = m.base_score();
+        for t in m.trees() {
+            let mut r = t.root;
+            while let NodeRef::Split(i) = r {
+                let s = &t.splits[i as usize];
+                let v = row[s.feature as usize];
+                r = if v < s.threshold || (v.is_nan() && s.nan_left) {
+                    s.left
+                } else {
+                    s.right
+                };
+            }
+            let NodeRef::Leaf(l) = r else { unreachable!() };
+            sum += t.leaves[l as usize];
+        }
+        sum
+    }
+
+    /// Random unbalanced trees: leaves at every depth exercise the padding.
+    fn random_tree(rng: &mut crate::synth::Rng, max_depth: u32) -> Tree {
+        fn grow(rng: &mut crate::synth::Rng, t: &mut Tree, depth: u32, max_depth: u32) -> NodeRef {
+            if depth == max_depth || (depth > 0 && rng.chance(0.3)) {
+                t.leaves.push(rng.range(-1.0, 1.0));
+                return NodeRef::Leaf(t.leaves.len() as u32 - 1);
+            }
+            let me = t.splits.len();
+            t.splits.push(Split {
+                feature: rng.below(N_FEATURES) as u16,
+                threshold: rng.range(-1.0, 1.0),
+                nan_left: rng.chance(0.5),
+                left: NodeRef::Leaf(0),
+                right: NodeRef::Leaf(0),
+            });
+            let left = grow(rng, t, depth + 1, max_depth);
+            let right = grow(rng, t, depth + 1, max_depth);
+            t.splits[me].left = left;
+            t.splits[me].right = right;
+            NodeRef::Split(me as u32)
+        }
+        let mut t = Tree {
+            root: NodeRef::Leaf(0),
+            splits: vec![],
+            leaves: vec![],
+        };
+        t.root = grow(rng, &mut t, 0, max_depth);
+        t
+    }
+
+    #[test]
+    fn padded_layout_matches_a_pointer_walk_on_unbalanced_trees() {
+        let mut rng = crate::synth::Rng::new(11);
+        let trees: Vec<Tree> = (0..40).map(|i| random_tree(&mut rng, 1 + i % 9)).collect();
+        let m = Model::new(0.3, trees).unwrap();
+        let rows: Vec<FeatureRow> = (0..301)
+            .map(|_| {
+                core::array::from_fn(|_| {
+                    if rng.chance(0.1) {
+                        f32::NAN
+                    } else {
+                        rng.range(-1.2, 1.2)
+                    }
+                })
+            })
+            .collect();
+        let mut batch = vec![0.0; rows.len()];
+        m.predict_batch(&rows, &mut batch);
+        for (r, b) in rows.iter().zip(&batch) {
+            let want = reference_margin(&m, r);
+            assert_eq!(m.margin(r).to_bits(), want.to_bits());
+            assert_eq!(b.to_bits(), logistic(want).to_bits());
+        }
+    }
+
+    #[test]
+    fn too_deep_or_too_big_models_are_refused() {
+        let mut rng = crate::synth::Rng::new(2);
+        let mut deep = random_tree(&mut rng, 1);
+        // A chain of MAX_DEPTH + 1 splits.
+        deep.splits = (0..=MAX_DEPTH as u32)
+            .map(|i| Split {
+                feature: 0,
+                threshold: 0.0,
+                nan_left: false,
+                left: NodeRef::Leaf(i),
+                right: if i as usize == MAX_DEPTH {
+                    NodeRef::Leaf(i + 1)
+                } else {
+                    NodeRef::Split(i + 1)
+                },
+            })
+            .collect();
+        deep.leaves = vec![0.0; MAX_DEPTH + 2];
+        deep.root = NodeRef::Split(0);
+        assert!(Model::new(0.0, vec![deep]).is_err());
     }
 
     #[test]

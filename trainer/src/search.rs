@@ -88,7 +88,7 @@ impl Space {
         if self.max_depth.values.is_empty()
             || self.max_depth.values.iter().any(|&d| d == 0 || d > 12)
         {
-            bail!("max_depth.values must be non-empty, each in 1..=12");
+            bail!("max_depth.values must be non-empty, each in 1..=10 (routing by shot kind adds up to 2 levels; the scorer evaluates depth ≤ 12)");
         }
         for (name, r) in [
             ("shrinkage", &self.shrinkage),
