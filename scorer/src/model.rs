@@ -259,14 +259,18 @@ impl Model {
         let n = e.n_splits();
         let feats = &self.features[e.split_off..e.split_off + n];
         let thr = &self.thresholds[e.split_off..e.split_off + n];
+        let leaves = &self.leaves[e.leaf_off..e.leaf_off + n + 1];
         let mut i = 0usize;
         for _ in 0..e.depth {
-            let f = feats[i];
+            // SAFETY: after k < depth steps i ≤ 2^(k+1) − 2 < 2^depth − 1 = n, the length
+            // of both slices (the layout is built complete by `Model::new`).
+            let (f, t) = unsafe { (*feats.get_unchecked(i), *thr.get_unchecked(i)) };
             let v = row[(f & 0x1f) as usize];
-            let go_left = (v < thr[i]) | (v.is_nan() & (f & NAN_LEFT != 0));
+            let go_left = (v < t) | (v.is_nan() & (f & NAN_LEFT != 0));
             i = 2 * i + 2 - go_left as usize;
         }
-        self.leaves[e.leaf_off + (i - n)]
+        // SAFETY: after `depth` steps n ≤ i ≤ 2n, and `leaves` has n + 1 entries.
+        unsafe { *leaves.get_unchecked(i - n) }
     }
 
     pub fn base_score(&self) -> f32 {
@@ -350,15 +354,17 @@ impl Model {
                 for _ in 0..e.depth {
                     for lane in 0..LANES {
                         let i = idx[lane];
-                        let f = feats[i];
+                        // SAFETY: as in `walk`: i < n before the last step.
+                        let (f, t) = unsafe { (*feats.get_unchecked(i), *thr.get_unchecked(i)) };
                         let v = padded[lane][(f & 0x1f) as usize];
-                        let go_left = (v < thr[i]) | (v.is_nan() & (f & NAN_LEFT != 0));
+                        let go_left = (v < t) | (v.is_nan() & (f & NAN_LEFT != 0));
                         idx[lane] = 2 * i + 2 - go_left as usize;
                     }
                 }
                 let leaves = &self.leaves[e.leaf_off..e.leaf_off + n + 1];
                 for lane in 0..LANES {
-                    sums[lane] += leaves[idx[lane] - n];
+                    // SAFETY: as in `walk`: n ≤ idx ≤ 2n after `depth` steps.
+                    sums[lane] += unsafe { *leaves.get_unchecked(idx[lane] - n) };
                 }
             }
             for lane in 0..LANES {
