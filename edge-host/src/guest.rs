@@ -34,14 +34,14 @@ use wasmtime::{
 /// `scorer.wasm`, built from this workspace's `scorer` crate by `build.rs`.
 pub static SCORER_WASM: &[u8] = include_bytes!(env!("SCORER_WASM_PATH"));
 
-/// The `xg_abi_version` this host speaks (`scorer::abi::ABI_VERSION`, which only exists in
-/// wasm32 builds of the scorer).
-pub const SUPPORTED_ABI_VERSION: u32 = 1;
+/// The `xg_abi_version` this host speaks: the scorer crate's, so host and guest are built
+/// from the same definition.
+pub const SUPPORTED_ABI_VERSION: u32 = scorer::abi::ABI_VERSION;
 
 /// `xg_load_model` status: the model bytes were refused; the last error says why.
-const STATUS_MODEL_REFUSED: i32 = -1;
+const STATUS_MODEL_REFUSED: i32 = scorer::abi::ERR_MODEL;
 /// Status of any call that needs a model before one is loaded.
-const STATUS_NO_MODEL: i32 = -2;
+const STATUS_NO_MODEL: i32 = scorer::abi::ERR_NO_MODEL;
 
 /// Bytes of one feature row in guest memory (little-endian `f32`s).
 const FEATURE_ROW_BYTES: usize = N_FEATURES * 4;

@@ -10,12 +10,6 @@
 //! Every pointer and length the host passes is checked against the guest's memory size, so a
 //! bad argument is an error code, not undefined behaviour.
 
-use crate::features::{self, FeatureRow, FEATURE_SET_ID, N_FEATURES};
-use crate::model::Model;
-use crate::shot::{Shot, FLAT_SHOT_BYTES};
-use std::alloc::{alloc, dealloc, Layout};
-use std::cell::RefCell;
-
 /// Version of this export set; bumped on any incompatible change.
 pub const ABI_VERSION: u32 = 1;
 
@@ -28,198 +22,212 @@ pub const ERR_NO_MODEL: i32 = -2;
 /// Status: a pointer/length pair lies outside guest memory.
 pub const ERR_BOUNDS: i32 = -3;
 
-#[derive(Default)]
-struct State {
-    model: Option<Model>,
-    last_error: String,
-    rows: Vec<FeatureRow>,
-    codes: Vec<u32>,
-    xg: Vec<f32>,
-}
+/// The exports themselves (compiled into `scorer.wasm` only).
+#[cfg(all(target_arch = "wasm32", not(feature = "js")))]
+mod exports {
+    use super::*;
+    use crate::features::{self, FeatureRow, FEATURE_SET_ID, N_FEATURES};
+    use crate::model::Model;
+    use crate::shot::{Shot, FLAT_SHOT_BYTES};
+    use std::alloc::{alloc, dealloc, Layout};
+    use std::cell::RefCell;
 
-thread_local! {
-    static STATE: RefCell<State> = RefCell::new(State::default());
-}
-
-const ALIGN: usize = 8;
-
-fn memory_bytes() -> usize {
-    core::arch::wasm32::memory_size(0) * 65536
-}
-
-/// A checked view of guest memory. `None` when `[ptr, ptr + len)` is not inside memory.
-fn region(ptr: u32, len: usize) -> Option<(usize, usize)> {
-    let start = ptr as usize;
-    let end = start.checked_add(len)?;
-    (start != 0 && end <= memory_bytes()).then_some((start, len))
-}
-
-/// Writes bytes at a checked guest address without forming a reference to the destination.
-fn write_le(addr: usize, bytes: &[u8; 4]) {
-    // SAFETY: callers pass addresses inside regions checked by `region`.
-    unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, 4) }
-}
-
-fn fail(code: i32, message: String) -> i32 {
-    STATE.with(|s| s.borrow_mut().last_error = message);
-    code
-}
-
-/// The ABI version ([`ABI_VERSION`]).
-#[no_mangle]
-pub extern "C" fn xg_abi_version() -> u32 {
-    ABI_VERSION
-}
-
-/// Number of features in a row.
-#[no_mangle]
-pub extern "C" fn xg_n_features() -> u32 {
-    N_FEATURES as u32
-}
-
-/// The feature-set id (u64 bits).
-#[no_mangle]
-pub extern "C" fn xg_feature_set_id() -> u64 {
-    FEATURE_SET_ID
-}
-
-/// Size of one shot in the flat layout.
-#[no_mangle]
-pub extern "C" fn xg_shot_bytes() -> u32 {
-    FLAT_SHOT_BYTES as u32
-}
-
-/// Allocates `len` bytes (8-aligned); 0 when out of memory.
-#[no_mangle]
-pub extern "C" fn xg_alloc(len: u32) -> u32 {
-    match Layout::from_size_align(len.max(1) as usize, ALIGN) {
-        // SAFETY: the layout has non-zero size.
-        Ok(layout) => unsafe { alloc(layout) as usize as u32 },
-        Err(_) => 0,
+    #[derive(Default)]
+    struct State {
+        model: Option<Model>,
+        last_error: String,
+        rows: Vec<FeatureRow>,
+        codes: Vec<u32>,
+        xg: Vec<f32>,
     }
-}
 
-/// Frees memory from [`xg_alloc`]; `len` must be the length it was allocated with.
-///
-/// # Safety
-/// `ptr` must come from `xg_alloc(len)` and not have been freed.
-#[no_mangle]
-pub unsafe extern "C" fn xg_free(ptr: u32, len: u32) {
-    if ptr == 0 {
-        return;
+    thread_local! {
+        static STATE: RefCell<State> = RefCell::new(State::default());
     }
-    if let Ok(layout) = Layout::from_size_align(len.max(1) as usize, ALIGN) {
-        dealloc(ptr as usize as *mut u8, layout);
-    }
-}
 
-/// Parses the model written at `ptr..ptr+len` and makes it current. On error the previous
-/// model (if any) stays loaded.
-#[no_mangle]
-pub extern "C" fn xg_load_model(ptr: u32, len: u32) -> i32 {
-    let Some((start, len)) = region(ptr, len as usize) else {
-        return fail(ERR_BOUNDS, "model bytes lie outside guest memory".into());
-    };
-    // SAFETY: the region is inside linear memory and the host wrote it before calling.
-    let bytes = unsafe { core::slice::from_raw_parts(start as *const u8, len) };
-    match Model::parse(bytes) {
-        Ok(model) => {
-            STATE.with(|s| s.borrow_mut().model = Some(model));
-            OK
+    const ALIGN: usize = 8;
+
+    fn memory_bytes() -> usize {
+        core::arch::wasm32::memory_size(0) * 65536
+    }
+
+    /// A checked view of guest memory. `None` when `[ptr, ptr + len)` is not inside memory.
+    fn region(ptr: u32, len: usize) -> Option<(usize, usize)> {
+        let start = ptr as usize;
+        let end = start.checked_add(len)?;
+        (start != 0 && end <= memory_bytes()).then_some((start, len))
+    }
+
+    /// Writes bytes at a checked guest address without forming a reference to the destination.
+    fn write_le(addr: usize, bytes: &[u8; 4]) {
+        // SAFETY: callers pass addresses inside regions checked by `region`.
+        unsafe { core::ptr::copy_nonoverlapping(bytes.as_ptr(), addr as *mut u8, 4) }
+    }
+
+    fn fail(code: i32, message: String) -> i32 {
+        STATE.with(|s| s.borrow_mut().last_error = message);
+        code
+    }
+
+    /// The ABI version ([`ABI_VERSION`]).
+    #[no_mangle]
+    pub extern "C" fn xg_abi_version() -> u32 {
+        ABI_VERSION
+    }
+
+    /// Number of features in a row.
+    #[no_mangle]
+    pub extern "C" fn xg_n_features() -> u32 {
+        N_FEATURES as u32
+    }
+
+    /// The feature-set id (u64 bits).
+    #[no_mangle]
+    pub extern "C" fn xg_feature_set_id() -> u64 {
+        FEATURE_SET_ID
+    }
+
+    /// Size of one shot in the flat layout.
+    #[no_mangle]
+    pub extern "C" fn xg_shot_bytes() -> u32 {
+        FLAT_SHOT_BYTES as u32
+    }
+
+    /// Allocates `len` bytes (8-aligned); 0 when out of memory.
+    #[no_mangle]
+    pub extern "C" fn xg_alloc(len: u32) -> u32 {
+        match Layout::from_size_align(len.max(1) as usize, ALIGN) {
+            // SAFETY: the layout has non-zero size.
+            Ok(layout) => unsafe { alloc(layout) as usize as u32 },
+            Err(_) => 0,
         }
-        Err(e) => fail(ERR_MODEL, e.to_string()),
     }
-}
 
-/// Scores `n` flat shots at `shots`. Writes `n` f32 xG values to `out_xg` (NaN for a rejected
-/// shot), `n` u32 statuses to `out_status` (0, or the [`crate::ShotError::code`] of the
-/// rejection) and, unless `out_features` is 0, `n × xg_n_features()` f32 features.
-/// Returns the number of rejected shots, or a negative status. The last error describes the
-/// first rejected shot.
-#[no_mangle]
-pub extern "C" fn xg_score_batch(
-    shots: u32,
-    n: u32,
-    out_xg: u32,
-    out_status: u32,
-    out_features: u32,
-) -> i32 {
-    let n = n as usize;
-    let in_region = n
-        .checked_mul(FLAT_SHOT_BYTES)
-        .and_then(|l| region(shots, l));
-    let xg_region = region(out_xg, n * 4);
-    let status_region = region(out_status, n * 4);
-    let feature_region = if out_features == 0 {
-        Some((0, 0))
-    } else {
-        n.checked_mul(N_FEATURES * 4)
-            .and_then(|l| region(out_features, l))
-    };
-    let (Some(input), Some(xg_out), Some(status_out), Some(feat_out)) =
-        (in_region, xg_region, status_region, feature_region)
-    else {
-        return fail(ERR_BOUNDS, "a buffer lies outside guest memory".into());
-    };
-    STATE.with(|cell| {
-        let state = &mut *cell.borrow_mut();
-        let Some(model) = state.model.as_ref() else {
-            state.last_error = "no model loaded".into();
-            return ERR_NO_MODEL;
+    /// Frees memory from [`xg_alloc`]; `len` must be the length it was allocated with.
+    ///
+    /// # Safety
+    /// `ptr` must come from `xg_alloc(len)` and not have been freed.
+    #[no_mangle]
+    pub unsafe extern "C" fn xg_free(ptr: u32, len: u32) {
+        if ptr == 0 {
+            return;
+        }
+        if let Ok(layout) = Layout::from_size_align(len.max(1) as usize, ALIGN) {
+            dealloc(ptr as usize as *mut u8, layout);
+        }
+    }
+
+    /// Parses the model written at `ptr..ptr+len` and makes it current. On error the previous
+    /// model (if any) stays loaded.
+    #[no_mangle]
+    pub extern "C" fn xg_load_model(ptr: u32, len: u32) -> i32 {
+        let Some((start, len)) = region(ptr, len as usize) else {
+            return fail(ERR_BOUNDS, "model bytes lie outside guest memory".into());
         };
-        // SAFETY: the input region was checked to lie inside linear memory. It is only read
-        // here, before any output is written, so overlapping buffers cannot alias a reference.
-        let input = unsafe { core::slice::from_raw_parts(input.0 as *const u8, input.1) };
-        state.rows.clear();
-        state.codes.clear();
-        let mut rejected = 0;
-        let mut first_error = None;
-        for (i, rec) in input.chunks_exact(FLAT_SHOT_BYTES).enumerate() {
-            match Shot::from_flat(rec) {
-                Ok(shot) => {
-                    state.rows.push(features::extract(&shot));
-                    state.codes.push(0);
-                }
-                Err(e) => {
-                    rejected += 1;
-                    first_error.get_or_insert_with(|| format!("shot {i}: {e}"));
-                    // A placeholder row keeps indices aligned; its score is replaced by NaN.
-                    state.rows.push([f32::NAN; N_FEATURES]);
-                    state.codes.push(e.code());
-                }
+        // SAFETY: the region is inside linear memory and the host wrote it before calling.
+        let bytes = unsafe { core::slice::from_raw_parts(start as *const u8, len) };
+        match Model::parse(bytes) {
+            Ok(model) => {
+                STATE.with(|s| {
+                    let mut s = s.borrow_mut();
+                    s.model = Some(model);
+                    s.last_error.clear();
+                });
+                OK
             }
+            Err(e) => fail(ERR_MODEL, e.to_string()),
         }
-        state.xg.resize(n, 0.0);
-        model.predict_batch(&state.rows, &mut state.xg);
-        for ((v, &code), i) in state.xg.iter_mut().zip(&state.codes).zip(0..) {
-            if code != 0 {
-                *v = f32::NAN;
-            }
-            write_le(xg_out.0 + 4 * i, &v.to_le_bytes());
-            write_le(status_out.0 + 4 * i, &code.to_le_bytes());
-        }
-        if feat_out.1 > 0 {
-            for (row, i) in state.rows.iter().zip(0..) {
-                for (v, j) in row.iter().zip(0..) {
-                    write_le(feat_out.0 + 4 * (i * N_FEATURES + j), &v.to_le_bytes());
-                }
-            }
-        }
-        if let Some(e) = first_error {
-            state.last_error = e;
-        }
-        rejected
-    })
-}
+    }
 
-/// Address of the last error message (UTF-8, [`xg_last_error_len`] bytes).
-#[no_mangle]
-pub extern "C" fn xg_last_error_ptr() -> u32 {
-    STATE.with(|s| s.borrow().last_error.as_ptr() as usize as u32)
-}
+    /// Scores `n` flat shots at `shots`. Writes `n` f32 xG values to `out_xg` (NaN for a rejected
+    /// shot), `n` u32 statuses to `out_status` (0, or the [`crate::ShotError::code`] of the
+    /// rejection) and, unless `out_features` is 0, `n × xg_n_features()` f32 features.
+    /// Returns the number of rejected shots, or a negative status. The last error describes the
+    /// first rejected shot.
+    #[no_mangle]
+    pub extern "C" fn xg_score_batch(
+        shots: u32,
+        n: u32,
+        out_xg: u32,
+        out_status: u32,
+        out_features: u32,
+    ) -> i32 {
+        let n = n as usize;
+        let in_region = n
+            .checked_mul(FLAT_SHOT_BYTES)
+            .and_then(|l| region(shots, l));
+        let xg_region = region(out_xg, n * 4);
+        let status_region = region(out_status, n * 4);
+        let feature_region = if out_features == 0 {
+            Some((0, 0))
+        } else {
+            n.checked_mul(N_FEATURES * 4)
+                .and_then(|l| region(out_features, l))
+        };
+        let (Some(input), Some(xg_out), Some(status_out), Some(feat_out)) =
+            (in_region, xg_region, status_region, feature_region)
+        else {
+            return fail(ERR_BOUNDS, "a buffer lies outside guest memory".into());
+        };
+        STATE.with(|cell| {
+            let state = &mut *cell.borrow_mut();
+            let Some(model) = state.model.as_ref() else {
+                state.last_error = "no model loaded".into();
+                return ERR_NO_MODEL;
+            };
+            // SAFETY: the input region was checked to lie inside linear memory. It is only read
+            // here, before any output is written, so overlapping buffers cannot alias a reference.
+            let input = unsafe { core::slice::from_raw_parts(input.0 as *const u8, input.1) };
+            state.rows.clear();
+            state.codes.clear();
+            let mut rejected = 0;
+            let mut first_error = None;
+            for (i, rec) in input.chunks_exact(FLAT_SHOT_BYTES).enumerate() {
+                match Shot::from_flat(rec) {
+                    Ok(shot) => {
+                        state.rows.push(features::extract(&shot));
+                        state.codes.push(0);
+                    }
+                    Err(e) => {
+                        rejected += 1;
+                        first_error.get_or_insert_with(|| format!("shot {i}: {e}"));
+                        // A placeholder row keeps indices aligned; its score is replaced by NaN.
+                        state.rows.push([f32::NAN; N_FEATURES]);
+                        state.codes.push(e.code());
+                    }
+                }
+            }
+            state.xg.resize(n, 0.0);
+            model.predict_batch(&state.rows, &mut state.xg);
+            for ((v, &code), i) in state.xg.iter_mut().zip(&state.codes).zip(0..) {
+                if code != 0 {
+                    *v = f32::NAN;
+                }
+                write_le(xg_out.0 + 4 * i, &v.to_le_bytes());
+                write_le(status_out.0 + 4 * i, &code.to_le_bytes());
+            }
+            if feat_out.1 > 0 {
+                for (row, i) in state.rows.iter().zip(0..) {
+                    for (v, j) in row.iter().zip(0..) {
+                        write_le(feat_out.0 + 4 * (i * N_FEATURES + j), &v.to_le_bytes());
+                    }
+                }
+            }
+            // The last error always describes this call: empty when every shot scored.
+            state.last_error = first_error.unwrap_or_default();
+            rejected
+        })
+    }
 
-/// Length of the last error message in bytes.
-#[no_mangle]
-pub extern "C" fn xg_last_error_len() -> u32 {
-    STATE.with(|s| s.borrow().last_error.len() as u32)
+    /// Address of the last error message (UTF-8, [`xg_last_error_len`] bytes).
+    #[no_mangle]
+    pub extern "C" fn xg_last_error_ptr() -> u32 {
+        STATE.with(|s| s.borrow().last_error.as_ptr() as usize as u32)
+    }
+
+    /// Length of the last error message in bytes.
+    #[no_mangle]
+    pub extern "C" fn xg_last_error_len() -> u32 {
+        STATE.with(|s| s.borrow().last_error.len() as u32)
+    }
 }

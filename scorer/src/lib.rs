@@ -11,7 +11,8 @@
 //! - [`legacy`]: shots from the original system's `{distance_to_goal, angle_to_goal}` record;
 //! - `json` (feature `serde`): xgoals' own shot JSON;
 //! - `wyscout` (feature `wyscout`): shots from raw Wyscout events, leak-free;
-//! - `abi` (wasm32, feature `abi`): the plain exports of `scorer.wasm` (`docs/WASM_ABI.md`);
+//! - `abi` (feature `abi`): the plain exports of `scorer.wasm` (`docs/WASM_ABI.md`), compiled
+//!   only for wasm32; its version and status constants on every target, for hosts;
 //! - `js` (feature `js`): the wasm-bindgen API for JavaScript pages.
 //!
 //! Dependencies: `libm` always; `serde`/`serde_json` and `wasm-bindgen` only behind features.
@@ -33,7 +34,7 @@ pub mod wyscout;
 #[cfg(feature = "synth")]
 pub mod synth;
 
-#[cfg(all(target_arch = "wasm32", feature = "abi", not(feature = "js")))]
+#[cfg(feature = "abi")]
 pub mod abi;
 
 #[cfg(feature = "js")]
