@@ -1,51 +1,17 @@
 //! The `trainer` binary end to end on small inputs cut from the shared Wyscout data at test
 //! time (nothing copied into the repo), plus every kind of bad input.
 
-use std::io::{Read, Write};
+use std::io::Write;
+mod common;
+
+use common::{cut, TINY_SPACE};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn shared(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/data/wyscout")
-        .join(name)
-}
-
-fn gunzip(path: &Path) -> String {
-    let mut s = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).unwrap())
-        .read_to_string(&mut s)
-        .unwrap();
-    s
-}
-
-/// The first `n` matches of a competition as a small events file.
-fn cut(dir: &Path, competition: &str, n: usize) -> PathBuf {
-    let events: Vec<serde_json::Value> =
-        serde_json::from_str(&gunzip(&shared(&format!("events_{competition}.json.gz")))).unwrap();
-    let mut ids: Vec<u64> = events
-        .iter()
-        .map(|e| e["matchId"].as_u64().unwrap())
-        .collect();
-    ids.dedup();
-    let keep: std::collections::HashSet<u64> = ids.into_iter().take(n).collect();
-    let small: Vec<&serde_json::Value> = events
-        .iter()
-        .filter(|e| keep.contains(&e["matchId"].as_u64().unwrap()))
-        .collect();
-    let path = dir.join(format!("events_{competition}.json"));
-    std::fs::write(&path, serde_json::to_string(&small).unwrap()).unwrap();
-    path
-}
-
-/// A tiny search space so fits stay quick.
+/// The tiny search space, written to a file.
 fn space(dir: &Path) -> PathBuf {
     let p = dir.join("space.toml");
-    std::fs::write(
-        &p,
-        "version = 1\ntrials = 3\nrung0_train_share = 0.5\nrung1_keep_share = 0.5\n[max_depth]\nvalues = [2, 3]\n[shrinkage]\nmin = 0.1\nmax = 0.2\n[min_leaf_size]\nmin = 5\nmax = 20\n[learning_budget]\nmin = 2.0\nmax = 3.0\n[iterations]\nmin = 10\nmax = 20\n",
-    )
-    .unwrap();
+    std::fs::write(&p, TINY_SPACE).unwrap();
     p
 }
 

@@ -1,33 +1,11 @@
 //! `trainer pipeline` end to end on small inputs cut at test time, and `registry promote`
 //! refusing a worse model unless forced.
 
-use std::io::Read;
-use std::path::{Path, PathBuf};
-use std::process::Command;
+mod common;
 
-fn cut(dir: &Path, competition: &str, n: usize) -> PathBuf {
-    let src = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join(format!(
-        "../../shared/data/wyscout/events_{competition}.json.gz"
-    ));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(src).unwrap())
-        .read_to_string(&mut text)
-        .unwrap();
-    let events: Vec<serde_json::Value> = serde_json::from_str(&text).unwrap();
-    let mut ids: Vec<u64> = events
-        .iter()
-        .map(|e| e["matchId"].as_u64().unwrap())
-        .collect();
-    ids.dedup();
-    let keep: std::collections::HashSet<u64> = ids.into_iter().take(n).collect();
-    let small: Vec<_> = events
-        .iter()
-        .filter(|e| keep.contains(&e["matchId"].as_u64().unwrap()))
-        .collect();
-    let path = dir.join(format!("events_{competition}.json"));
-    std::fs::write(&path, serde_json::to_string(&small).unwrap()).unwrap();
-    path
-}
+use common::{cut, TINY_SPACE};
+use std::path::Path;
+use std::process::Command;
 
 fn trainer(dir: &Path, args: &[&str]) -> (bool, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
@@ -53,11 +31,7 @@ fn pipeline_caches_stages_registers_and_promotes() {
         "[[sources]]\nname = \"World_Cup\"\nlocation = \"events_World_Cup.json\"\n[[sources]]\nname = \"European_Championship\"\nlocation = \"events_European_Championship.json\"\n",
     )
     .unwrap();
-    std::fs::write(
-        d.join("space.toml"),
-        "version = 1\ntrials = 3\nrung0_train_share = 0.5\nrung1_keep_share = 0.5\n[max_depth]\nvalues = [2, 3]\n[shrinkage]\nmin = 0.1\nmax = 0.2\n[min_leaf_size]\nmin = 5\nmax = 20\n[learning_budget]\nmin = 2.0\nmax = 3.0\n[iterations]\nmin = 10\nmax = 20\n",
-    )
-    .unwrap();
+    std::fs::write(d.join("space.toml"), TINY_SPACE).unwrap();
     std::fs::write(
         d.join("pipeline.toml"),
         "ingest = \"ingest.toml\"\nregistry = \"reg\"\nwork_dir = \"work\"\nseed = 3\nspace = \"space.toml\"\nablation = false\n",
