@@ -1,6 +1,7 @@
 //! `trainer pipeline`: ingest → train → evaluate → register → promote-if-better, each stage
-//! cached by the content hash of its inputs (a re-run with nothing changed reuses every stage
-//! and finishes in seconds), with a run record under `<work_dir>/runs/<id>/run.json`.
+//! cached by the content hash of its inputs — the data, the settings, the search space and the
+//! trainer executable itself (a re-run with nothing changed reuses every stage and finishes in
+//! seconds) — with a run record under `<work_dir>/runs/<id>/run.json`.
 
 use crate::dataset::{hex, ShotTable};
 use crate::evaluate;
@@ -117,6 +118,10 @@ pub fn run(cfg: &PipelineConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<ser
         scorer::wyscout::CONVERSION_VERSION
     ));
     h.update(space_text.as_bytes());
+    // The trainer itself is an input too: a rebuilt trainer retrains instead of reusing a
+    // model an older build made.
+    let exe = std::env::current_exe().context("locating the trainer executable")?;
+    h.update(std::fs::read(&exe).with_context(|| format!("reading {}", exe.display()))?);
     let key = hex(&h.finalize())[..16].to_string();
     let stage_dir = cfg.work_dir.join("stages").join(format!("train-{key}"));
     let done_marker = stage_dir.join("DONE");
