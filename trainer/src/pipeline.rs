@@ -199,7 +199,7 @@ pub fn run(cfg: &PipelineConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<ser
         json!({"auc": evaluation["auc"], "log_loss": evaluation["log_loss"]}),
     );
 
-    // 4. register (immutable versions: publishing the same files again is a no-op).
+    // 4. register (immutable versions: publishing the same model again is a no-op).
     let t = Instant::now();
     let reg = Registry::open(&cfg.registry)?;
     let mut files_out = Vec::new();
@@ -219,7 +219,12 @@ pub fn run(cfg: &PipelineConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<ser
             std::fs::read(&p).with_context(|| format!("reading {}", p.display()))?,
         ));
     }
-    let created = reg.publish(&version, &files_out)?;
+    // Versions are named by the model's content hash: if the registry already has this
+    // version with the same model bytes it is the same model (its manifest may come from an
+    // earlier run, with another timestamp), and it is not published again.
+    let same_model_registered =
+        reg.versions()?.contains(&version) && reg.file(&version, "model.xgm")? == files_out[0].1;
+    let created = !same_model_registered && reg.publish(&version, &files_out)?;
     stage(
         "register",
         !created,

@@ -53,8 +53,19 @@ fn pipeline_caches_stages_registers_and_promotes() {
         "{err}"
     );
     assert!(err.contains("already production"), "{err}");
+    // Retraining from scratch gives the same model (and a manifest with a new timestamp): the
+    // registry already holds that version, so registering is a no-op, not an error.
+    for stage in std::fs::read_dir(d.join("work/stages")).unwrap() {
+        let _ = std::fs::remove_file(stage.unwrap().path().join("DONE"));
+    }
+    let (ok, _, err) = trainer(d, &["pipeline", "--config", "pipeline.toml"]);
+    assert!(ok, "{err}");
+    assert!(
+        err.contains("[train] done") && err.contains("[register] cached"),
+        "{err}"
+    );
     let runs: Vec<_> = std::fs::read_dir(d.join("work/runs")).unwrap().collect();
-    assert_eq!(runs.len(), 2);
+    assert_eq!(runs.len(), 3);
     let (ok, list, _) = trainer(d, &["registry", "--registry", "reg", "list"]);
     assert!(ok && list.starts_with("* m-"), "{list}");
     let version = list[2..].split_whitespace().next().unwrap().to_string();
