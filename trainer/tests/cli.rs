@@ -6,7 +6,6 @@ mod common;
 
 use common::{cut, TINY_SPACE};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 /// The tiny search space, written to a file.
 fn space(dir: &Path) -> PathBuf {
@@ -16,15 +15,7 @@ fn space(dir: &Path) -> PathBuf {
 }
 
 fn trainer(args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    common::run_trainer(Path::new("."), args)
 }
 
 fn train_args<'a>(

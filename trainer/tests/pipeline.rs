@@ -3,22 +3,9 @@
 
 mod common;
 
-use common::{cut, TINY_SPACE};
+use common::{cut, run_trainer as trainer, TINY_SPACE};
 use std::path::Path;
 use std::process::Command;
-
-fn trainer(dir: &Path, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_trainer"))
-        .current_dir(dir)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 #[test]
 fn pipeline_caches_stages_registers_and_promotes() {
