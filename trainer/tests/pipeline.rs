@@ -4,8 +4,6 @@
 mod common;
 
 use common::{cut, run_trainer as trainer, TINY_SPACE};
-use std::path::Path;
-use std::process::Command;
 
 #[test]
 fn pipeline_caches_stages_registers_and_promotes() {
