@@ -106,11 +106,7 @@ pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) ->
             Ok(e) => events.push(e),
             Err(e) => {
                 table.skipped_events += 1;
-                if table.warnings.len() < MAX_WARNINGS {
-                    table
-                        .warnings
-                        .push(format!("{}: event #{i} skipped: {e}", path.display()));
-                }
+                table.warn(format!("{}: event #{i} skipped: {e}", path.display()));
             }
         }
     }
@@ -131,11 +127,7 @@ pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) ->
             }),
             Err(err) => {
                 table.skipped_shots += 1;
-                if table.warnings.len() < MAX_WARNINGS {
-                    table
-                        .warnings
-                        .push(format!("{}: shot skipped: {err}", path.display()));
-                }
+                table.warn(format!("{}: shot skipped: {err}", path.display()));
             }
         }
     }
@@ -200,9 +192,7 @@ pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<ShotT
         table.skipped_events += part.skipped_events;
         table.skipped_shots += part.skipped_shots;
         for w in part.warnings {
-            if table.warnings.len() < MAX_WARNINGS {
-                table.warnings.push(w);
-            }
+            table.warn(w);
         }
         table.rows.extend(part.rows.into_iter().map(|r| ShotRow {
             competition: code,
@@ -216,6 +206,13 @@ const CACHE_MAGIC: &[u8; 8] = b"XGSHOTS1";
 const ROW_BYTES: usize = 8 * 4 + 2 + 1 + 1 + 4 + FLAT_SHOT_BYTES;
 
 impl ShotTable {
+    /// Keeps the first [`MAX_WARNINGS`] skip reasons (the counts keep the rest).
+    fn warn(&mut self, message: String) {
+        if self.warnings.len() < MAX_WARNINGS {
+            self.warnings.push(message);
+        }
+    }
+
     /// Serialises the table (the parse cache).
     pub fn to_bytes(&self) -> Vec<u8> {
         let header = serde_json::json!({

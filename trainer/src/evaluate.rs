@@ -93,3 +93,40 @@ pub fn to_text(e: &Evaluation) -> String {
     }
     s
 }
+
+/// A model's test set as its manifest records it: the manifest's data files, restricted to
+/// its test matches. Returns the table and the test rows.
+pub fn manifest_test_set(
+    manifest: &serde_json::Value,
+    cache_dir: &std::path::Path,
+    progress: &(dyn Fn(&str) + Sync),
+) -> anyhow::Result<(ShotTable, Vec<usize>)> {
+    use anyhow::{bail, Context as _};
+    let files: Vec<std::path::PathBuf> = manifest["data"]["files"]
+        .as_array()
+        .context("manifest has no data.files")?
+        .iter()
+        .map(|v| {
+            v.as_str()
+                .map(Into::into)
+                .context("data.files must be strings")
+        })
+        .collect::<anyhow::Result<_>>()?;
+    if let Some(f) = files.iter().find(|f| !f.exists()) {
+        bail!("data file {} is not here", f.display());
+    }
+    let matches: std::collections::HashSet<u64> = manifest["split"]["test_match_ids"]
+        .as_array()
+        .context("manifest has no split.test_match_ids")?
+        .iter()
+        .filter_map(|v| v.as_u64())
+        .collect();
+    let (table, _) = ShotTable::load_cached(&files, cache_dir, progress)?;
+    let idx: Vec<usize> = (0..table.rows.len())
+        .filter(|&i| matches.contains(&table.rows[i].match_id))
+        .collect();
+    if idx.is_empty() {
+        bail!("the manifest's test matches are not in its data files");
+    }
+    Ok((table, idx))
+}

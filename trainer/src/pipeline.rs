@@ -3,7 +3,7 @@
 //! trainer executable itself (a re-run with nothing changed reuses every stage and finishes in
 //! seconds) — with a run record under `<work_dir>/runs/<id>/run.json`.
 
-use crate::dataset::{hex, ShotTable};
+use crate::dataset::hex;
 use crate::evaluate;
 use crate::ingest;
 use crate::promote;
@@ -170,16 +170,7 @@ pub fn run(cfg: &PipelineConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<ser
     if !eval_cached {
         let model = scorer::Model::parse(&std::fs::read(stage_dir.join("model.xgm"))?)
             .context("reading the trained model back")?;
-        let (table, _) = ShotTable::load_cached(&files, &cache_dir, progress)?;
-        let test: std::collections::HashSet<u64> = manifest["split"]["test_match_ids"]
-            .as_array()
-            .into_iter()
-            .flatten()
-            .filter_map(|v| v.as_u64())
-            .collect();
-        let idx: Vec<usize> = (0..table.rows.len())
-            .filter(|&i| test.contains(&table.rows[i].match_id))
-            .collect();
+        let (table, idx) = evaluate::manifest_test_set(&manifest, &cache_dir, progress)?;
         let p = evaluate::predict(&model, &table, &idx);
         let e = evaluate::evaluate(&table, &idx, &p);
         std::fs::write(&eval_path, serde_json::to_vec_pretty(&e)?)?;

@@ -2,13 +2,13 @@
 //! candidate's own test set (the matches its manifest lists), unless forced.
 
 use crate::dataset::ShotTable;
+use crate::evaluate;
 use crate::metrics::{self, Metrics};
 use crate::registry::{ProductionAlias, Registry};
-use anyhow::{bail, Context as _, Result};
-use scorer::{features, Model};
+use anyhow::{Context as _, Result};
+use scorer::Model;
 use serde::Serialize;
-use std::collections::HashSet;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Comparison {
@@ -21,53 +21,9 @@ pub struct Comparison {
     pub reason: String,
 }
 
-/// Loads the candidate's test set: the manifest's data files, restricted to its test matches.
-fn test_set(
-    manifest: &serde_json::Value,
-    cache_dir: &Path,
-    progress: &(dyn Fn(&str) + Sync),
-) -> Result<(ShotTable, Vec<usize>)> {
-    let files: Vec<PathBuf> = manifest["data"]["files"]
-        .as_array()
-        .context("manifest has no data.files")?
-        .iter()
-        .map(|v| {
-            v.as_str()
-                .map(PathBuf::from)
-                .context("data.files must be strings")
-        })
-        .collect::<Result<_>>()?;
-    for f in &files {
-        if !f.exists() {
-            bail!("cannot compare on the candidate's test set: data file {} is not here (use --force to promote anyway)", f.display());
-        }
-    }
-    let matches: HashSet<u64> = manifest["split"]["test_match_ids"]
-        .as_array()
-        .context("manifest has no split.test_match_ids")?
-        .iter()
-        .filter_map(|v| v.as_u64())
-        .collect();
-    let (table, _) = ShotTable::load_cached(&files, cache_dir, progress)?;
-    let idx: Vec<usize> = (0..table.rows.len())
-        .filter(|&i| matches.contains(&table.rows[i].match_id))
-        .collect();
-    if idx.is_empty() {
-        bail!("the candidate's test matches are not in its data files");
-    }
-    Ok((table, idx))
-}
-
 fn score(model: &Model, table: &ShotTable, idx: &[usize]) -> Metrics {
-    let rows: Vec<_> = idx
-        .iter()
-        .map(|&i| features::extract(&table.rows[i].shot))
-        .collect();
     let y: Vec<bool> = idx.iter().map(|&i| table.rows[i].goal).collect();
-    let mut p = vec![0.0f32; rows.len()];
-    model.predict_batch(&rows, &mut p);
-    let p: Vec<f64> = p.into_iter().map(f64::from).collect();
-    metrics::all(&p, &y)
+    metrics::all(&evaluate::predict(model, table, idx), &y)
 }
 
 fn load_model(reg: &Registry, version: &str) -> Result<Model> {
@@ -107,7 +63,9 @@ pub fn promote(
         return Ok(c);
     }
     let comparison = (|| -> Result<(Metrics, Option<Metrics>, String)> {
-        let (table, idx) = test_set(&manifest, cache_dir, progress)?;
+        let (table, idx) = evaluate::manifest_test_set(&manifest, cache_dir, progress).context(
+            "cannot compare on the candidate's test set (use --force to promote anyway)",
+        )?;
         let cand = score(&candidate, &table, &idx);
         match load_model(reg, &prod.version) {
             Ok(m) => Ok((cand, Some(score(&m, &table, &idx)), String::new())),
