@@ -43,6 +43,6 @@ infra_checks() {
   done_step
 
   step "infrastructure: settings edge-host depends on (infrastructure/tests, python-hcl2)"
-  "$CHECKOV_VENV/bin/python" -m unittest discover -s "$infra/tests" -t "$infra/tests"
+  PYTHONDONTWRITEBYTECODE=1 "$CHECKOV_VENV/bin/python" -m unittest discover -s "$infra/tests" -t "$infra/tests"
   done_step
 }

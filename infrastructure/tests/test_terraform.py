@@ -7,15 +7,18 @@ variable of its environment contract, least-privilege IAM, the alarms on its met
 
 Each check is a plain function of the parsed configuration. `TestChecksPass` runs every check
 on the real files; `TestChecksCanFail` runs every check on copies broken in a specific way and
-requires an AssertionError, so no check is vacuous. Run:
+requires an AssertionError, and requires every expect() in the checks to be the failing one for
+at least one broken copy, so no assertion is vacuous. Run:
 
     python -m unittest discover -s infrastructure/tests -v
 """
 
 from __future__ import annotations
 
+import ast
 import copy
 import re
+import traceback
 import unittest
 from pathlib import Path
 
@@ -464,6 +467,37 @@ MUTATIONS = [
     (check_versions, "provider 4.x", _set(("terraform", 0, "required_providers"), [{"aws": [{"source": "hashicorp/aws", "version": "~> 4.0"}]}])),
     (check_checkov_skips, "skip without reason", _set(("text", "extra.tf"), "#checkov:skip=CKV_AWS_1\n")),
     (check_tfvars_example, "unknown variable in the example", _set(("tfvars_example", "bath_size"), 100)),
+    (check_tfvars_example, "empty example", _set(("tfvars_example",), {})),
+    # The remaining assertions, so that every expect() above is shown to fail somewhere.
+    (check_batch_item_failures, "no mapping at all", _delete(ESM)),
+    (check_event_source_mapping, "invokes another function", _set(ESM + ("function_name",), ["${aws_lambda_function.other.arn}"])),
+    (check_lambda_runtime, "custom handler", _set(FN + ("handler",), ["main"])),
+    (check_lambda_runtime, "fixed architecture", _set(FN + ("architectures",), [["x86_64"]])),
+    (check_lambda_runtime, "architecture unvalidated", _set(("variable", ".:architecture", "validation"), [{"condition": ["${true}"]}])),
+    (check_lambda_sizing, "fixed timeout", _set(FN + ("timeout",), [900])),
+    (check_lambda_sizing, "no reserved concurrency", _delete(FN + ("reserved_concurrent_executions",))),
+    (check_environment_contract, "registry without prefix", _set(("locals", ".:edge_host_environment", "XGOALS_REGISTRY"), "s3://${local.registry_bucket}")),
+    (check_environment_contract, "output stream ARN", _set(("locals", ".:edge_host_environment", "XGOALS_OUTPUT_STREAM"), "${aws_kinesis_stream.output.arn}")),
+    (check_zip_paths, "filename of another zip", _set(FN + ("filename",), ["bootstrap.zip"])),
+    (check_streams_encrypted, "no dead-letter stream", _delete(("resource", ".:aws_kinesis_stream.dead_letter"))),
+    (check_streams_encrypted, "customer key on input", _set(("resource", ".:aws_kinesis_stream.input", "kms_key_id"), ["alias/other"])),
+    (check_bucket_hardening, "SSE-S3 only", _set(("resource", f"{BUCKET}:aws_s3_bucket_server_side_encryption_configuration.this", "rule", 0, "apply_server_side_encryption_by_default"), [{"sse_algorithm": ["AES256"]}])),
+    (check_bucket_hardening, "another bucket policy", _set(("resource", f"{BUCKET}:aws_s3_bucket_policy.this", "policy"), ["{}"])),
+    (check_bucket_hardening, "registry bucket hand-rolled", _set(("module", ".:registry_bucket", "source"), ["./modules/other"])),
+    (check_bucket_hardening, "registry bucket always created", _set(("module", ".:registry_bucket", "count"), [1])),
+    (check_iam_least_privilege, "deny statement", _set(POLICY + (0, "effect"), ["Deny"])),
+    (check_iam_least_privilege, "NotAction", _set(POLICY + (0, "not_actions"), [["iam:PassRole"]])),
+    (check_iam_least_privilege, "duplicate sid", _add_statement({"sid": ["WriteOwnLogGroup"], "actions": [["logs:PutLogEvents"]], "resources": [["${local.log_group_arn}:*"]]})),
+    (check_iam_least_privilege, "another policy document", _set(("resource", ".:aws_iam_role_policy.edge_host", "policy"), ["${data.aws_iam_policy_document.admin.json}"])),
+    (check_iam_least_privilege, "policy on another role", _set(("resource", ".:aws_iam_role_policy.edge_host", "role"), ["${aws_iam_role.other.id}"])),
+    (check_alarms, "DeadLetters misspelt", _set(("locals", ".:alarms", "dead-letters", "metric"), "DeadLetter")),
+    (check_alarms, "Lambda metrics in the custom namespace", _set(("locals", ".:lambda_namespace"), "xgoals/edge")),
+    (check_alarms, "alarms not from the table", _set(("resource", ".:aws_cloudwatch_metric_alarm.edge_host", "for_each"), ["${{}}"])),
+    (check_alarms, "fixed threshold", _set(("resource", ".:aws_cloudwatch_metric_alarm.edge_host", "threshold"), ["1"])),
+    (check_logs, "log group from elsewhere", _set(("resource", ".:aws_cloudwatch_log_group.edge_host", "name"), ["/aws/lambda/x"])),
+    (check_logs, "retention forever", _delete(("resource", ".:aws_cloudwatch_log_group.edge_host", "retention_in_days"))),
+    (check_versions, "second terraform block", lambda cfg: cfg["terraform"].append({})),
+    (check_versions, "Terraform 1.3", _set(("terraform", 0, "required_version"), [">= 1.3.0"])),
 ]
 
 
@@ -501,6 +535,28 @@ class TestChecksCanFail(unittest.TestCase):
                 mutate(broken)
                 with self.assertRaises(AssertionError):
                     check(broken)
+
+    def test_every_assertion_fails_for_some_mutation(self):
+        """Each expect() call in the checks is the one that fires for at least one mutation."""
+        tree = ast.parse(Path(__file__).read_text())
+        sites = {
+            node.lineno: f"{fn.name}:{node.lineno}"
+            for fn in tree.body
+            if isinstance(fn, ast.FunctionDef) and (fn.name.startswith("check_") or fn.name == "res")
+            for node in ast.walk(fn)
+            if isinstance(node, ast.Call) and getattr(node.func, "id", None) == "expect"
+        }
+        pristine = load()
+        fired = set()
+        for check, _, mutate in MUTATIONS:
+            broken = copy.deepcopy(pristine)
+            mutate(broken)
+            try:
+                check(broken)
+            except AssertionError as e:
+                fired.add(traceback.extract_tb(e.__traceback__)[-2].lineno)
+        self.assertEqual(sorted(sites[line] for line in set(sites) - fired), [],
+                         "assertions no mutation makes fail")
 
 
 if __name__ == "__main__":
