@@ -63,8 +63,11 @@ data "aws_iam_policy_document" "edge_host" {
     resources = ["${local.registry_bucket_arn}/${var.registry_prefix}/*"]
   }
 
-  # Listing (restricted to the prefix) turns a missing key into 404 instead of 403, so the
-  # function can tell "no production model yet" from "access denied".
+  # Listing, restricted to the registry prefix. Without any s3:ListBucket, S3 answers a GetObject
+  # for a missing key with 403 instead of 404, and edge-host reports "access denied" rather than
+  # "missing" for an empty registry. Whether S3 honours this prefix-conditioned grant for that
+  # 404 is not verified (no AWS account here): if a missing production.json still shows up as
+  # AccessDenied, that is why, and dropping the condition is the fix (it exposes key names only).
   statement {
     sid       = "ListRegistryPrefix"
     actions   = ["s3:ListBucket"]
