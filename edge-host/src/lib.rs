@@ -1,26 +1,37 @@
 //! # edge-host
 //!
-//! The xgoals Lambda: it reads shot records from Kinesis, scores them with `scorer.wasm`
-//! running inside wasmtime, and writes the xG values back out. The model comes from S3 as the
-//! scorer's own binary format (`docs/MODEL_FORMAT.md`).
+//! The xgoals Lambda: it reads shot records from a Kinesis stream, scores them with
+//! `scorer.wasm` running inside wasmtime, and writes predictions to an output stream; invalid
+//! records go to a dead-letter destination with their reason, and records that could not be
+//! written are returned as batch item failures, so nothing is lost or silently dropped.
 //!
-//! This crate so far holds the scoring core, [`guest`]: one [`ScorerEngine`] per process
-//! (wasmtime `Engine`, the compiled or precompiled `scorer.wasm` module and a pre-linked
-//! instance template) and [`ScorerInstance`]s that load a model into the guest and score
-//! batches of shots, with a fuel budget and a memory cap on every call. A shot the scorer
-//! rejects is a per-record outcome ([`Rejected`]); a trap or exhausted fuel is a
-//! [`GuestError`] for that call, after which the instance is re-created.
+//! - [`guest`]: the scoring core — one [`ScorerEngine`] per process (compiled or precompiled
+//!   `scorer.wasm`, pre-linked), [`ScorerInstance`]s with fuel and memory limits.
+//! - [`record`]: the three input formats (Wyscout event, xgoals shot JSON, the original
+//!   system's distance/angle record) → a validated `scorer::Shot`.
+//! - [`output`]: the prediction and dead-letter records, byte-for-byte deterministic.
+//! - [`registry`]: the production (or a pinned) model from the trainer's registry in S3 or a
+//!   folder, checked by sha256 and feature-set id.
+//! - [`sink`]: Kinesis `PutRecords` with retries, S3 dead letters, stdout, memory.
+//! - [`drift`]: the rolling window, PSI against the manifest's references, EMF log lines.
+//! - [`handler`]: one invocation, tying the above together; [`poll`]: the event source
+//!   mapping on one machine; [`config`]: the environment variables.
 //!
 //! `scorer.wasm` is built from the workspace's `scorer` crate by `build.rs` and embedded, so
 //! the host always runs the scorer of the same commit, which is also the one its tests check
-//! against the golden vectors.
-//!
-//! Dependencies: `scorer` (for [`scorer::Shot`], the flat layout and [`scorer::FEATURE_SET_ID`])
-//! and `wasmtime`. The AWS SDK and the Lambda runtime will live in the binary, not in this
-//! scoring core.
+//! against the golden vectors. Nothing in the workspace depends on this crate.
 
+pub mod config;
+pub mod drift;
 pub mod guest;
+pub mod handler;
+pub mod output;
+pub mod poll;
+pub mod record;
+pub mod registry;
+pub mod sink;
 
 pub use guest::{
     FuelBudget, GuestError, HostConfig, Rejected, ScorerEngine, ScorerInstance, Scores, SCORER_WASM,
 };
+pub use handler::{Backend, Handler, HandlerConfig};

@@ -1,0 +1,593 @@
+//! Records in: the JSON a Kinesis record carries, turned into a validated [`Shot`] and the id
+//! the prediction is published under.
+//!
+//! Three formats are accepted, told apart by their keys (a record matching none, or more than
+//! one, is refused):
+//!
+//! | format | shape | shot id |
+//! |---|---|---|
+//! | [`InputFormat::WyscoutEvent`] | a bare Wyscout event (has `eventId`) | the event's `id` |
+//! | [`InputFormat::WyscoutEvent`] | `{"event": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
+//! | [`InputFormat::XgoalsShot`] | `{"shot": {"x_m": …, …}, "shot_id": …}` (see `scorer::json`) | `shot_id` |
+//! | [`InputFormat::Original`] | `{"shot": {"distance_to_goal": m, "angle_to_goal": rad}, "shot_id": …}` | `shot_id` |
+//!
+//! `before` holds the events before the shot (oldest first, as in the dataset's files); only
+//! those of the same match and period are read, by the same code the trainer uses
+//! (`scorer::wyscout::to_shot`). A shot id is an integer or a string of 1 to
+//! [`MAX_SHOT_ID_CHARS`] characters without control characters (it becomes the output's
+//! Kinesis partition key). Every refusal is an [`Invalid`] with a stable [`InvalidKind`] and a
+//! message naming the field.
+
+use scorer::json::{JsonError, OriginalRecord, ShotJson};
+use scorer::wyscout::{self, Event, WyscoutError};
+use scorer::Shot;
+use serde::de::IgnoredAny;
+use serde::Deserialize;
+use serde_json::value::RawValue;
+use std::fmt;
+
+/// Longest shot id string (Kinesis partition keys are at most 256 characters).
+pub const MAX_SHOT_ID_CHARS: usize = 256;
+/// Most events accepted in `before` (a whole match has about 1,700).
+pub const MAX_BEFORE_EVENTS: usize = 5_000;
+
+/// Which of the accepted formats a record was in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InputFormat {
+    WyscoutEvent,
+    XgoalsShot,
+    Original,
+}
+
+impl InputFormat {
+    /// The name used in output records and logs.
+    pub fn name(self) -> &'static str {
+        match self {
+            InputFormat::WyscoutEvent => "wyscout_event",
+            InputFormat::XgoalsShot => "xgoals_shot",
+            InputFormat::Original => "original",
+        }
+    }
+}
+
+/// A shot id as the producer sent it: echoed back with the same JSON type.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum ShotId {
+    Int(i128),
+    Text(String),
+}
+
+impl ShotId {
+    /// The output record's partition key.
+    pub fn partition_key(&self) -> String {
+        match self {
+            ShotId::Int(n) => n.to_string(),
+            ShotId::Text(s) => s.clone(),
+        }
+    }
+
+    fn from_json(value: &RawValue) -> Result<ShotId, Invalid> {
+        let bad = || {
+            Invalid::new(
+                InvalidKind::BadShotId,
+                format!(
+                    "shot_id must be an integer or a string of 1 to {MAX_SHOT_ID_CHARS} \
+                     characters without control characters, got {}",
+                    truncate(value.get(), 80)
+                ),
+            )
+        };
+        let text = value.get().trim();
+        if text.starts_with('"') {
+            let s: String = serde_json::from_str(text).map_err(|_| bad())?;
+            let n_chars = s.chars().count();
+            if n_chars == 0 || n_chars > MAX_SHOT_ID_CHARS || s.chars().any(char::is_control) {
+                return Err(bad());
+            }
+            Ok(ShotId::Text(s))
+        } else if !text.is_empty()
+            && text.len() <= 40
+            && text
+                .bytes()
+                .enumerate()
+                .all(|(i, b)| b.is_ascii_digit() || (i == 0 && b == b'-'))
+        {
+            text.parse::<i64>()
+                .map(|n| ShotId::Int(n.into()))
+                .or_else(|_| text.parse::<u64>().map(|n| ShotId::Int(n.into())))
+                .map_err(|_| bad())
+        } else {
+            Err(bad())
+        }
+    }
+}
+
+impl fmt::Display for ShotId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ShotId::Int(n) => write!(f, "{n}"),
+            ShotId::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+impl serde::Serialize for ShotId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        match self {
+            ShotId::Int(n) => s.serialize_i128(*n),
+            ShotId::Text(t) => s.serialize_str(t),
+        }
+    }
+}
+
+/// A record that decoded into a shot.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Decoded {
+    pub shot_id: ShotId,
+    pub shot: Shot,
+    pub format: InputFormat,
+}
+
+/// Why a record is invalid; stable names for dead letters and metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InvalidKind {
+    /// Not UTF-8 JSON, or not an object.
+    BadJson,
+    /// An object none of the formats match, or more than one.
+    UnknownFormat,
+    /// A known format with a missing or mistyped field.
+    BadField,
+    BadShotId,
+    /// A Wyscout event that is not a shot for xG (e.g. a pass, or a shoot-out kick).
+    NotAShot,
+    /// A shot the scorer's validation refused (NaN, off the pitch, impossible angle, …).
+    InvalidShot,
+    /// The scorer guest failed on this record alone (a trap or exhausted fuel).
+    GuestError,
+}
+
+impl InvalidKind {
+    pub fn name(self) -> &'static str {
+        match self {
+            InvalidKind::BadJson => "bad_json",
+            InvalidKind::UnknownFormat => "unknown_format",
+            InvalidKind::BadField => "bad_field",
+            InvalidKind::BadShotId => "bad_shot_id",
+            InvalidKind::NotAShot => "not_a_shot",
+            InvalidKind::InvalidShot => "invalid_shot",
+            InvalidKind::GuestError => "guest_error",
+        }
+    }
+}
+
+/// A refused record: the kind and a message for people.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invalid {
+    pub kind: InvalidKind,
+    pub reason: String,
+}
+
+impl Invalid {
+    pub fn new(kind: InvalidKind, reason: impl Into<String>) -> Invalid {
+        Invalid {
+            kind,
+            reason: reason.into(),
+        }
+    }
+}
+
+impl fmt::Display for Invalid {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.kind.name(), self.reason)
+    }
+}
+
+impl std::error::Error for Invalid {}
+
+fn truncate(s: &str, max_chars: usize) -> String {
+    match s.char_indices().nth(max_chars) {
+        Some((i, _)) => format!("{}…", &s[..i]),
+        None => s.to_string(),
+    }
+}
+
+/// The top-level keys that decide the format; everything else is read per format.
+#[derive(Deserialize)]
+struct Envelope<'a> {
+    #[serde(borrow, default)]
+    shot: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    shot_id: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    event: Option<&'a RawValue>,
+    #[serde(borrow, default)]
+    before: Option<&'a RawValue>,
+    #[serde(rename = "eventId", default)]
+    event_id: Option<IgnoredAny>,
+}
+
+/// Which keys a `shot` object has: the original's pair or xgoals' position.
+#[derive(Deserialize)]
+struct ShotProbe {
+    #[serde(default)]
+    distance_to_goal: Option<IgnoredAny>,
+    #[serde(default)]
+    angle_to_goal: Option<IgnoredAny>,
+    #[serde(default)]
+    x_m: Option<IgnoredAny>,
+}
+
+/// Decodes one record's data.
+pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
+    let text = std::str::from_utf8(data).map_err(|e| {
+        Invalid::new(
+            InvalidKind::BadJson,
+            format!("record data is not UTF-8 ({e})"),
+        )
+    })?;
+    if !text.trim_start().starts_with('{') {
+        return Err(match serde_json::from_str::<IgnoredAny>(text) {
+            Ok(_) => unknown_format("record is JSON but not an object"),
+            Err(e) => Invalid::new(
+                InvalidKind::BadJson,
+                format!("record data is not valid JSON ({e})"),
+            ),
+        });
+    }
+    let envelope: Envelope = serde_json::from_str(text).map_err(|e| {
+        let kind = if e.is_data() {
+            InvalidKind::UnknownFormat
+        } else {
+            InvalidKind::BadJson
+        };
+        let what = if e.is_data() {
+            "record is not a JSON object of a known format"
+        } else {
+            "record data is not valid JSON"
+        };
+        Invalid::new(kind, format!("{what} ({e})"))
+    })?;
+    match (envelope.event_id.is_some(), envelope.event, envelope.shot) {
+        (true, None, None) => bare_wyscout(text, envelope.shot_id),
+        (false, Some(event), None) => wrapped_wyscout(event, envelope.before, envelope.shot_id),
+        (false, None, Some(shot)) => {
+            if envelope.before.is_some() {
+                return Err(unknown_format("`before` only goes with `event`"));
+            }
+            shot_record(text, shot, envelope.shot_id)
+        }
+        (false, None, None) => Err(unknown_format(
+            "expected a Wyscout event (eventId), {\"event\": …}, or {\"shot\": …, \"shot_id\": …}",
+        )),
+        _ => Err(unknown_format(
+            "the record mixes keys of several formats (eventId, event, shot)",
+        )),
+    }
+}
+
+fn unknown_format(why: &str) -> Invalid {
+    Invalid::new(InvalidKind::UnknownFormat, why)
+}
+
+fn required_id(shot_id: Option<&RawValue>) -> Result<ShotId, Invalid> {
+    ShotId::from_json(shot_id.ok_or_else(|| {
+        Invalid::new(
+            InvalidKind::BadShotId,
+            "shot_id is missing (required with `shot`)",
+        )
+    })?)
+}
+
+fn wyscout_invalid(e: WyscoutError) -> Invalid {
+    match e {
+        WyscoutError::NotAShot { .. } => Invalid::new(InvalidKind::NotAShot, e.to_string()),
+        WyscoutError::Json(_) => Invalid::new(InvalidKind::BadField, e.to_string()),
+        _ => Invalid::new(InvalidKind::InvalidShot, e.to_string()),
+    }
+}
+
+fn wyscout_event(json: &str, what: &str) -> Result<Event, Invalid> {
+    serde_json::from_str(json).map_err(|e| {
+        Invalid::new(
+            InvalidKind::BadField,
+            format!("{what} is not a valid Wyscout event: {e}"),
+        )
+    })
+}
+
+fn wyscout_shot(event: &Event, before: &[Event]) -> Result<Shot, Invalid> {
+    wyscout::to_shot(event, before).map_err(wyscout_invalid)
+}
+
+fn bare_wyscout(text: &str, shot_id: Option<&RawValue>) -> Result<Decoded, Invalid> {
+    let event = wyscout_event(text, "the record")?;
+    let shot = wyscout_shot(&event, &[])?;
+    let shot_id = match shot_id {
+        Some(raw) => ShotId::from_json(raw)?,
+        None => ShotId::Int(event.id.into()),
+    };
+    Ok(Decoded {
+        shot_id,
+        shot,
+        format: InputFormat::WyscoutEvent,
+    })
+}
+
+fn wrapped_wyscout(
+    event: &RawValue,
+    before: Option<&RawValue>,
+    shot_id: Option<&RawValue>,
+) -> Result<Decoded, Invalid> {
+    let event = wyscout_event(event.get(), "`event`")?;
+    let mut before: Vec<Event> = match before {
+        None => Vec::new(),
+        Some(raw) => {
+            let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|e| {
+                Invalid::new(
+                    InvalidKind::BadField,
+                    format!("`before` must be an array of Wyscout events: {e}"),
+                )
+            })?;
+            if items.len() > MAX_BEFORE_EVENTS {
+                return Err(Invalid::new(
+                    InvalidKind::BadField,
+                    format!(
+                        "`before` has {} events, more than the {MAX_BEFORE_EVENTS} accepted",
+                        items.len()
+                    ),
+                ));
+            }
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| wyscout_event(item.get(), &format!("`before[{i}]`")))
+                .collect::<Result<_, _>>()?
+        }
+    };
+    // Oldest first, as in the dataset; a stable sort keeps the producer's order for ties.
+    before.sort_by(|a, b| a.event_sec.total_cmp(&b.event_sec));
+    let shot = wyscout_shot(&event, &before)?;
+    let shot_id = match shot_id {
+        Some(raw) => ShotId::from_json(raw)?,
+        None => ShotId::Int(event.id.into()),
+    };
+    Ok(Decoded {
+        shot_id,
+        shot,
+        format: InputFormat::WyscoutEvent,
+    })
+}
+
+fn shot_record(
+    text: &str,
+    shot: &RawValue,
+    shot_id: Option<&RawValue>,
+) -> Result<Decoded, Invalid> {
+    let probe: ShotProbe = serde_json::from_str(shot.get()).map_err(|e| {
+        Invalid::new(
+            InvalidKind::BadField,
+            format!("`shot` must be an object: {e}"),
+        )
+    })?;
+    let original = probe.distance_to_goal.is_some() || probe.angle_to_goal.is_some();
+    match (original, probe.x_m.is_some()) {
+        (true, false) => {
+            let record: OriginalRecord = serde_json::from_str(text).map_err(|e| {
+                Invalid::new(
+                    InvalidKind::BadField,
+                    format!("original-format record: {e}"),
+                )
+            })?;
+            let shot_id = required_id(shot_id)?;
+            let shot = record.to_shot().map_err(json_invalid)?;
+            Ok(Decoded {
+                shot_id,
+                shot,
+                format: InputFormat::Original,
+            })
+        }
+        (false, true) => {
+            let json: ShotJson = serde_json::from_str(shot.get())
+                .map_err(|e| Invalid::new(InvalidKind::BadField, format!("`shot`: {e}")))?;
+            let shot_id = required_id(shot_id)?;
+            let shot = Shot::try_from(json).map_err(|e| json_invalid(JsonError::Shot(e)))?;
+            Ok(Decoded {
+                shot_id,
+                shot,
+                format: InputFormat::XgoalsShot,
+            })
+        }
+        (true, true) => Err(unknown_format(
+            "`shot` mixes the original format's distance/angle with xgoals' x_m/y_m",
+        )),
+        (false, false) => Err(unknown_format(
+            "`shot` needs distance_to_goal + angle_to_goal (original format) or x_m + y_m",
+        )),
+    }
+}
+
+fn json_invalid(e: JsonError) -> Invalid {
+    Invalid::new(InvalidKind::InvalidShot, e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scorer::shot::{BodyPart, ShotKind};
+
+    const WYSCOUT_SHOT: &str = r#"{"id": 253668302, "matchId": 2057954, "teamId": 16521,
+        "playerId": 8327, "eventId": 10, "eventName": "Shot", "subEventId": 100,
+        "subEventName": "Shot", "matchPeriod": "1H", "eventSec": 94.5,
+        "positions": [{"x": 88, "y": 41}, {"x": 0, "y": 0}],
+        "tags": [{"id": 402}, {"id": 201}, {"id": 1215}, {"id": 1802}]}"#;
+
+    fn kind_of(data: &str) -> InvalidKind {
+        decode(data.as_bytes()).expect_err(data).kind
+    }
+
+    #[test]
+    fn the_three_formats_decode() {
+        let d = decode(WYSCOUT_SHOT.as_bytes()).unwrap();
+        assert_eq!(d.format, InputFormat::WyscoutEvent);
+        assert_eq!(d.shot_id, ShotId::Int(253668302));
+        assert_eq!(d.shot.body_part(), BodyPart::RightFoot);
+
+        let wrapped = format!(r#"{{"event": {WYSCOUT_SHOT}, "before": [], "shot_id": "s-1"}}"#);
+        let w = decode(wrapped.as_bytes()).unwrap();
+        assert_eq!(w.shot_id, ShotId::Text("s-1".into()));
+        assert_eq!(w.shot, d.shot);
+
+        let x = decode(
+            br#"{"shot": {"x_m": 94.5, "y_m": 30, "body_part": "head_or_other"}, "shot_id": 7}"#,
+        )
+        .unwrap();
+        assert_eq!(x.format, InputFormat::XgoalsShot);
+        assert_eq!(x.shot.body_part(), BodyPart::HeadOrOther);
+        assert_eq!(x.shot_id.partition_key(), "7");
+
+        let o = decode(
+            br#"{"shot": {"distance_to_goal": 11.0, "angle_to_goal": 0.6}, "shot_id": 12345678901}"#,
+        )
+        .unwrap();
+        assert_eq!(o.format, InputFormat::Original);
+        assert_eq!(o.shot.kind(), ShotKind::OpenPlay);
+        assert_eq!(o.shot_id, ShotId::Int(12345678901));
+    }
+
+    #[test]
+    fn context_comes_from_the_events_before() {
+        let cross = r#"{"id": 1, "matchId": 2057954, "teamId": 16521, "playerId": 1,
+            "eventId": 8, "subEventId": 80, "matchPeriod": "1H", "eventSec": 93.0,
+            "positions": [{"x": 90, "y": 5}], "tags": []}"#;
+        let with = format!(r#"{{"event": {WYSCOUT_SHOT}, "before": [{cross}]}}"#);
+        let d = decode(with.as_bytes()).unwrap();
+        assert!(d.shot.context().after_cross);
+        assert_eq!(d.shot.context().secs_since_prev_event, Some(1.5));
+        assert!(
+            !decode(WYSCOUT_SHOT.as_bytes())
+                .unwrap()
+                .shot
+                .context()
+                .after_cross
+        );
+    }
+
+    #[test]
+    fn malformed_and_hostile_records_are_refused_with_their_kind() {
+        use InvalidKind::*;
+        assert_eq!(kind_of(""), BadJson);
+        assert_eq!(kind_of("{\"shot\": "), BadJson);
+        assert_eq!(kind_of("not json"), BadJson);
+        assert_eq!(kind_of("[1, 2]"), UnknownFormat);
+        assert_eq!(kind_of("42"), UnknownFormat);
+        assert_eq!(kind_of("{}"), UnknownFormat);
+        assert_eq!(kind_of(r#"{"hello": "world"}"#), UnknownFormat);
+        assert_eq!(
+            kind_of(r#"{"shot": {"x_m": 1, "y_m": 2, "distance_to_goal": 3}, "shot_id": 1}"#),
+            UnknownFormat
+        );
+        assert_eq!(
+            kind_of(r#"{"shot": {"foo": 1}, "shot_id": 1}"#),
+            UnknownFormat
+        );
+        assert_eq!(kind_of(r#"{"shot": 5, "shot_id": 1}"#), BadField);
+        assert_eq!(kind_of(r#"{"shot": {"x_m": 100, "y_m": 30}}"#), BadShotId);
+        for id in [
+            "1.5",
+            "true",
+            "null",
+            "\"\"",
+            "{}",
+            "[]",
+            "\"a\\u0000b\"",
+            "123456789012345678901234567890",
+        ] {
+            let r = format!(r#"{{"shot": {{"x_m": 100, "y_m": 30}}, "shot_id": {id}}}"#);
+            assert_eq!(kind_of(&r), BadShotId, "{r}");
+        }
+        let long = format!(
+            r#"{{"shot": {{"x_m": 100, "y_m": 30}}, "shot_id": "{}"}}"#,
+            "x".repeat(257)
+        );
+        assert_eq!(kind_of(&long), BadShotId);
+        // Out of range and non-finite values.
+        assert_eq!(
+            kind_of(r#"{"shot": {"x_m": 500, "y_m": 30}, "shot_id": 1}"#),
+            InvalidShot
+        );
+        assert_eq!(
+            kind_of(r#"{"shot": {"x_m": 1e39, "y_m": 30}, "shot_id": 1}"#),
+            InvalidShot
+        );
+        assert_eq!(
+            kind_of(r#"{"shot": {"distance_to_goal": -3, "angle_to_goal": 0.5}, "shot_id": 1}"#),
+            InvalidShot
+        );
+        assert_eq!(
+            kind_of(r#"{"shot": {"distance_to_goal": 11, "angle_to_goal": 4.0}, "shot_id": 1}"#),
+            InvalidShot
+        );
+        assert_eq!(
+            kind_of(r#"{"shot": {"distance_to_goal": "11", "angle_to_goal": 0.5}, "shot_id": 1}"#),
+            BadField
+        );
+        assert_eq!(
+            kind_of(r#"{"shot": {"x_m": 100, "y_m": 30, "typo": true}, "shot_id": 1}"#),
+            BadField
+        );
+        // Wyscout: not a shot, a shoot-out kick, a broken event, a bad `before`.
+        let pass = WYSCOUT_SHOT
+            .replace("\"eventId\": 10", "\"eventId\": 8")
+            .replace("\"subEventId\": 100", "\"subEventId\": 85");
+        assert_eq!(kind_of(&pass), NotAShot);
+        assert_eq!(kind_of(&WYSCOUT_SHOT.replace("\"1H\"", "\"P\"")), NotAShot);
+        assert_eq!(
+            kind_of(&WYSCOUT_SHOT.replace("\"matchId\": 2057954,", "")),
+            BadField
+        );
+        assert_eq!(
+            kind_of(&WYSCOUT_SHOT.replace("[{\"x\": 88, \"y\": 41}, {\"x\": 0, \"y\": 0}]", "[]")),
+            InvalidShot
+        );
+        assert_eq!(
+            kind_of(&format!(r#"{{"event": {WYSCOUT_SHOT}, "before": 3}}"#)),
+            BadField
+        );
+        assert_eq!(
+            kind_of(&format!(
+                r#"{{"event": {WYSCOUT_SHOT}, "before": [{{"id": 1}}]}}"#
+            )),
+            BadField
+        );
+        assert_eq!(
+            kind_of(&format!(
+                r#"{{"event": {WYSCOUT_SHOT}, "shot": {{"x_m": 1}}}}"#
+            )),
+            UnknownFormat
+        );
+        // Not UTF-8; deeply nested JSON is refused by the parser, not a stack overflow.
+        assert_eq!(decode(&[0xff, 0xfe, b'{']).unwrap_err().kind, BadJson);
+        let deep = format!("{}{}", "[".repeat(100_000), "]".repeat(100_000));
+        assert!(decode(deep.as_bytes()).is_err());
+        let deep_shot = format!(
+            r#"{{"shot": {}1{}, "shot_id": 1}}"#,
+            "[".repeat(10_000),
+            "]".repeat(10_000)
+        );
+        assert!(decode(deep_shot.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn messages_name_the_field() {
+        let e = decode(br#"{"shot": {"x_m": 100, "y_m": 30, "body_part": "tail"}, "shot_id": 1}"#)
+            .unwrap_err();
+        assert!(e.reason.contains("body_part"), "{e}");
+        let e = decode(br#"{"shot": {"x_m": 100}, "shot_id": 1}"#).unwrap_err();
+        assert!(e.reason.contains("y_m"), "{e}");
+        let e = decode(br#"{"shot": {"x_m": 100, "y_m": 30}, "shot_id": 2.5}"#).unwrap_err();
+        assert!(
+            e.reason.contains("shot_id") && e.reason.contains("2.5"),
+            "{e}"
+        );
+    }
+}
