@@ -63,6 +63,9 @@ impl Proxy {
     }
 }
 
+/// An HTTP response: status line, headers, body.
+type Response = (String, Vec<(String, String)>, Vec<u8>);
+
 struct Request {
     head: Vec<(String, String)>,
     start_line: String,
@@ -103,11 +106,7 @@ fn header<'a>(head: &'a [(String, String)], name: &str) -> Option<&'a str> {
 }
 
 /// Sends a request upstream with `Connection: close` and returns (status line, headers, body).
-fn forward(
-    upstream: SocketAddr,
-    req: &Request,
-    body: &[u8],
-) -> std::io::Result<(String, Vec<(String, String)>, Vec<u8>)> {
+fn forward(upstream: SocketAddr, req: &Request, body: &[u8]) -> std::io::Result<Response> {
     let mut up = TcpStream::connect(upstream)?;
     let mut out = format!("{}\r\n", req.start_line);
     for (k, v) in &req.head {
