@@ -66,13 +66,13 @@ impl Proxy {
 /// An HTTP response: status line, headers, body.
 type Response = (String, Vec<(String, String)>, Vec<u8>);
 
-struct Request {
-    head: Vec<(String, String)>,
-    start_line: String,
-    body: Vec<u8>,
+pub struct Request {
+    pub head: Vec<(String, String)>,
+    pub start_line: String,
+    pub body: Vec<u8>,
 }
 
-fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
+pub fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Request>> {
     let mut start_line = String::new();
     if reader.read_line(&mut start_line)? == 0 {
         return Ok(None);
@@ -99,7 +99,7 @@ fn read_request(reader: &mut BufReader<TcpStream>) -> std::io::Result<Option<Req
     }))
 }
 
-fn header<'a>(head: &'a [(String, String)], name: &str) -> Option<&'a str> {
+pub fn header<'a>(head: &'a [(String, String)], name: &str) -> Option<&'a str> {
     head.iter()
         .find(|(k, _)| k.eq_ignore_ascii_case(name))
         .map(|(_, v)| v.as_str())
@@ -139,7 +139,7 @@ fn forward(upstream: SocketAddr, req: &Request, body: &[u8]) -> std::io::Result<
     Ok((status, headers, raw[split + 4..].to_vec()))
 }
 
-fn respond(
+pub fn respond(
     conn: &mut TcpStream,
     status: &str,
     headers: &[(String, String)],
