@@ -1,0 +1,148 @@
+//! The `edge-host` command line: `invoke` on an event file (outputs, dead letters and the batch
+//! response as JSON lines), `precompile`, and the errors a user sees for bad files and
+//! variables.
+
+mod common;
+
+use common::{dead_letter, prediction, repo_path};
+use std::process::{Command, Output};
+
+fn edge_host(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_edge-host"));
+    cmd.args(args).current_dir(repo_path(""));
+    for var in [
+        "XGOALS_REGISTRY",
+        "XGOALS_OUTPUT_STREAM",
+        "XGOALS_DEAD_LETTER",
+        "XGOALS_MODEL_VERSION",
+        "XGOALS_PRECOMPILED_MODULE",
+    ] {
+        cmd.env_remove(var);
+    }
+    cmd.envs(env.iter().copied()).output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).to_string()
+}
+
+const EVENT: &str = "testdata/events/kinesis-mixed.json";
+const MODEL: &str = "testdata/models/test-model.xgm";
+
+#[test]
+fn invoke_prints_predictions_dead_letters_and_the_response() {
+    let o = edge_host(&["invoke", "--event", EVENT, "--model", MODEL], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8(o.stdout.clone()).unwrap();
+    let lines: Vec<&str> = stdout.lines().collect();
+    let (dead, rest): (Vec<&str>, Vec<&str>) = lines
+        .iter()
+        .partition(|l| l.starts_with("{\"dead_letter\""));
+    let reasons: Vec<String> = dead.iter().map(|l| dead_letter(l.as_bytes()).0).collect();
+    assert_eq!(
+        reasons,
+        [
+            "bad_json",
+            "invalid_shot",
+            "not_a_shot",
+            "bad_json",
+            "unknown_format"
+        ]
+    );
+    assert_eq!(rest.len(), 5, "4 predictions + the response: {stdout}");
+    let model = std::fs::read(repo_path(MODEL)).unwrap();
+    let version = format!("file-{}", &edge_host::registry::sha256_hex(&model)[..12]);
+    for line in &rest[..4] {
+        assert_eq!(prediction(line.as_bytes()).2, version);
+    }
+    assert_eq!(rest[4], r#"{"batchItemFailures":[]}"#);
+    let timing = stderr(&o);
+    assert!(timing.contains("\"to_first_scored_batch_ms\""), "{timing}");
+
+    // The same event again: the same bytes.
+    let again = edge_host(&["invoke", "--event", EVENT, "--model", MODEL], &[]);
+    assert_eq!(String::from_utf8(again.stdout).unwrap(), stdout);
+}
+
+#[test]
+fn a_precompiled_module_gives_the_same_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let cwasm = dir.path().join("scorer.cwasm");
+    let o = edge_host(&["precompile", "--out", cwasm.to_str().unwrap()], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let compiled = edge_host(&["invoke", "--event", EVENT, "--model", MODEL], &[]);
+    let precompiled = edge_host(
+        &["invoke", "--event", EVENT, "--model", MODEL],
+        &[("XGOALS_PRECOMPILED_MODULE", cwasm.to_str().unwrap())],
+    );
+    assert!(precompiled.status.success(), "{}", stderr(&precompiled));
+    assert!(stderr(&precompiled).contains("\"module\":\"precompiled\""));
+    assert_eq!(precompiled.stdout, compiled.stdout);
+    // A corrupt .cwasm is refused by wasmtime with the file named, not run.
+    std::fs::write(&cwasm, b"\x7fELF not really").unwrap();
+    let bad = edge_host(
+        &["invoke", "--event", EVENT, "--model", MODEL],
+        &[("XGOALS_PRECOMPILED_MODULE", cwasm.to_str().unwrap())],
+    );
+    assert!(!bad.status.success());
+    assert!(stderr(&bad).contains("scorer.cwasm"), "{}", stderr(&bad));
+}
+
+#[test]
+fn bad_files_and_variables_are_named_in_the_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = edge_host(&["invoke", "--event", "no/such/event.json"], &[]);
+    assert!(!missing.status.success());
+    assert!(stderr(&missing).contains("no/such/event.json"));
+
+    let malformed = dir.path().join("event.json");
+    for bad in [
+        "{\"Records\": [{\"kinesis\": {\"data\": \"!!not base64!!\"}}]}",
+        "{\"Records\": 3}",
+        "[",
+    ] {
+        std::fs::write(&malformed, bad).unwrap();
+        let o = edge_host(&["invoke", "--event", malformed.to_str().unwrap()], &[]);
+        assert!(!o.status.success(), "{bad}");
+        assert!(
+            stderr(&o).contains("is not a Lambda Kinesis event"),
+            "{}",
+            stderr(&o)
+        );
+    }
+
+    let bad_model = dir.path().join("model.xgm");
+    std::fs::write(&bad_model, b"XGMODEL\0 truncated").unwrap();
+    let o = edge_host(
+        &[
+            "invoke",
+            "--event",
+            EVENT,
+            "--model",
+            bad_model.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("refused"), "{}", stderr(&o));
+
+    let o = edge_host(
+        &["invoke", "--event", EVENT, "--model", MODEL],
+        &[("XGOALS_PUT_MAX_ATTEMPTS", "zero")],
+    );
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("XGOALS_PUT_MAX_ATTEMPTS"),
+        "{}",
+        stderr(&o)
+    );
+
+    // Lambda mode needs its destinations.
+    let o = edge_host(&["lambda"], &[("XGOALS_REGISTRY", "s3://models/registry")]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("XGOALS_OUTPUT_STREAM"),
+        "{}",
+        stderr(&o)
+    );
+}
