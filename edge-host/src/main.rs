@@ -282,6 +282,40 @@ async fn local_model(
     ))
 }
 
+/// A handler for the local commands, with how long its parts took.
+struct LocalHandler {
+    handler: Handler,
+    module_source: &'static str,
+    engine_ms: f64,
+    fetch_ms: f64,
+}
+
+async fn local_handler(
+    started: Instant,
+    config: &Config,
+    sdk: &aws_config::SdkConfig,
+    model: &ModelArgs,
+) -> Result<LocalHandler> {
+    let (engine, module_source) = engine(config)?;
+    let engine_ms = started.elapsed().as_secs_f64() * 1e3;
+    let fetch_started = Instant::now();
+    let (fetched, registry) = local_model(model, config, sdk).await?;
+    let fetch_ms = fetch_started.elapsed().as_secs_f64() * 1e3;
+    let backend = Backend::wasm(&engine).map_err(|e| anyhow!("{e}"))?;
+    let handler = Handler::new(
+        backend,
+        fetched,
+        handler_config(config, sdk, registry, LogTo::Stderr),
+    )
+    .map_err(|e| anyhow!(e))?;
+    Ok(LocalHandler {
+        handler,
+        module_source,
+        engine_ms,
+        fetch_ms,
+    })
+}
+
 async fn lambda(started: Instant) -> Result<()> {
     let config = env_config(true)?;
     let sdk = sdk_config().await;
@@ -341,18 +375,8 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
     })?;
     let config = env_config(false)?;
     let sdk = sdk_config().await;
-    let (engine, module_source) = engine(&config)?;
-    let engine_ms = started.elapsed().as_secs_f64() * 1e3;
-    let fetch_started = Instant::now();
-    let (fetched, registry) = local_model(&model, &config, &sdk).await?;
-    let fetch_ms = fetch_started.elapsed().as_secs_f64() * 1e3;
-    let backend = Backend::wasm(&engine).map_err(|e| anyhow!("{e}"))?;
-    let mut handler = Handler::new(
-        backend,
-        fetched,
-        handler_config(&config, &sdk, registry, LogTo::Stderr),
-    )
-    .map_err(|e| anyhow!(e))?;
+    let local = local_handler(started, &config, &sdk, &model).await?;
+    let mut handler = local.handler;
     let ready_ms = started.elapsed().as_secs_f64() * 1e3;
     let batch_started = Instant::now();
     let response = handler.handle(event).await.map_err(|e| anyhow!("{e}"))?;
@@ -361,9 +385,9 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
     eprintln!(
         "{}",
         serde_json::json!({"timing": {
-            "module": module_source,
-            "engine_ms": engine_ms,
-            "model_fetch_ms": fetch_ms,
+            "module": local.module_source,
+            "engine_ms": local.engine_ms,
+            "model_fetch_ms": local.fetch_ms,
             "ready_ms": ready_ms,
             "first_batch_ms": batch_ms,
             "to_first_scored_batch_ms": started.elapsed().as_secs_f64() * 1e3,
@@ -375,15 +399,9 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
 async fn run_poll(options: PollOptions, model: ModelArgs) -> Result<()> {
     let config = env_config(false)?;
     let sdk = sdk_config().await;
-    let (engine, _) = engine(&config)?;
-    let (fetched, registry) = local_model(&model, &config, &sdk).await?;
-    let backend = Backend::wasm(&engine).map_err(|e| anyhow!("{e}"))?;
-    let mut handler = Handler::new(
-        backend,
-        fetched,
-        handler_config(&config, &sdk, registry, LogTo::Stderr),
-    )
-    .map_err(|e| anyhow!(e))?;
+    let mut handler = local_handler(Instant::now(), &config, &sdk, &model)
+        .await?
+        .handler;
     if matches!(config.output, SinkSpec::Stdout) {
         eprintln!("edge-host poll: XGOALS_OUTPUT_STREAM is not set; predictions go to stdout");
     }
