@@ -411,6 +411,21 @@ impl ScorerEngine {
             .map_err(GuestError::setup("precompiling scorer.wasm"))
     }
 
+    /// [`ScorerEngine::precompile`] for another target triple (e.g.
+    /// `aarch64-unknown-linux-gnu` for an arm64 Lambda), from any build machine. Other
+    /// architectures need Cranelift's backends for them: build with the `cross-precompile`
+    /// feature.
+    pub fn precompile_for(target: &str) -> Result<Vec<u8>, GuestError> {
+        let mut config = engine_config();
+        config
+            .target(target)
+            .map_err(GuestError::setup("choosing the precompile target"))?;
+        let engine = Engine::new(&config).map_err(GuestError::setup("creating engine"))?;
+        engine
+            .precompile_module(SCORER_WASM)
+            .map_err(GuestError::setup("precompiling scorer.wasm"))
+    }
+
     /// Loads a module precompiled by [`ScorerEngine::precompile`] (well under a millisecond).
     ///
     /// wasmtime itself refuses bytes from another wasmtime version or an incompatible engine

@@ -88,6 +88,11 @@ enum Command {
     Precompile {
         #[arg(long)]
         out: PathBuf,
+        /// Target triple to compile for (default: this machine), e.g.
+        /// aarch64-unknown-linux-gnu for an arm64 Lambda; other architectures need a build
+        /// with the `cross-precompile` feature.
+        #[arg(long)]
+        target: Option<String>,
     },
 }
 
@@ -129,8 +134,12 @@ fn main() -> Result<()> {
             };
             run_poll(options, model).await
         }),
-        Command::Precompile { out } => {
-            let bytes = ScorerEngine::precompile().map_err(|e| anyhow!("{e}"))?;
+        Command::Precompile { out, target } => {
+            let bytes = match &target {
+                Some(t) => ScorerEngine::precompile_for(t),
+                None => ScorerEngine::precompile(),
+            }
+            .map_err(|e| anyhow!("{e}"))?;
             std::fs::write(&out, &bytes).with_context(|| format!("writing {}", out.display()))?;
             eprintln!("wrote {} ({} bytes)", out.display(), bytes.len());
             Ok(())
