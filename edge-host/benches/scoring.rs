@@ -16,6 +16,9 @@ use scorer::{FeatureRow, Model, Shot};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
+mod common;
+use common::{ms, ns_per, time, Timing};
+
 const SEED: u64 = 20_240_601;
 const N_TREES: usize = 300;
 const DEPTH: u32 = 6;
@@ -25,46 +28,6 @@ const WASM_BATCH_SHOTS: usize = 1_000;
 const REPS: usize = 15;
 /// Repetitions of every cold-start measurement.
 const COLD_REPS: usize = 10;
-
-/// Median and fastest of several timed repetitions.
-#[derive(Debug, Clone, Copy)]
-struct Timing {
-    median: Duration,
-    min: Duration,
-}
-
-impl Timing {
-    fn of(mut runs: Vec<Duration>) -> Timing {
-        runs.sort();
-        Timing {
-            median: runs[runs.len() / 2],
-            min: runs[0],
-        }
-    }
-}
-
-/// Runs `f` twice to warm up, then `reps` times, timing each run.
-fn time(reps: usize, mut f: impl FnMut()) -> Timing {
-    f();
-    f();
-    Timing::of(
-        (0..reps)
-            .map(|_| {
-                let start = Instant::now();
-                f();
-                start.elapsed()
-            })
-            .collect(),
-    )
-}
-
-fn ns_per(d: Duration, n: usize) -> f64 {
-    d.as_secs_f64() * 1e9 / n as f64
-}
-
-fn ms(d: Duration) -> f64 {
-    d.as_secs_f64() * 1e3
-}
 
 /// Everything the throughput measurements touch.
 struct Workload {
