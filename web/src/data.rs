@@ -1,0 +1,498 @@
+//! The files `trainer export-web` writes and the page reads (format [`FORMAT`]; the writer's
+//! module docs, `trainer/src/export_web.rs`, describe the layout).
+//!
+//! Everything read is checked: the format version, every index into the teams, players and
+//! matches, every shot through `scorer`'s validation, and the file names the index points at
+//! (only `competitions/<id>.json` under the data folder). A bad file is a [`DataError`]
+//! the page shows, never a panic.
+
+use crate::state::is_competition_id;
+use core::fmt;
+use scorer::pitch::Point;
+use scorer::shot::{self, Context, Shot};
+use scorer::{BodyPart, ShotKind};
+use serde::Deserialize;
+
+/// The layout version this page reads.
+pub const FORMAT: u32 = 1;
+
+/// Why a data file was refused.
+#[derive(Debug, Clone, PartialEq)]
+pub enum DataError {
+    /// Not JSON or not the expected shape.
+    Json(String),
+    /// Written in another layout version.
+    Format { found: u32 },
+    /// A reference to a team, player or match that is not in the file.
+    BadIndex { what: &'static str, index: u64 },
+    /// A shot the scorer refuses.
+    Shot { index: usize, reason: String },
+    /// A file name that is not `competitions/<id>.json`.
+    BadFileName(String),
+}
+
+impl fmt::Display for DataError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DataError::Json(e) => write!(f, "malformed data file: {e}"),
+            DataError::Format { found } => write!(
+                f,
+                "data file format {found} is not supported (this page reads format {FORMAT})"
+            ),
+            DataError::BadIndex { what, index } => {
+                write!(
+                    f,
+                    "data file refers to {what} #{index}, which it does not contain"
+                )
+            }
+            DataError::Shot { index, reason } => write!(f, "shot #{index} is invalid: {reason}"),
+            DataError::BadFileName(n) => write!(f, "data index names an unexpected file {n:?}"),
+        }
+    }
+}
+
+impl std::error::Error for DataError {}
+
+fn json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, DataError> {
+    serde_json::from_str(text).map_err(|e| DataError::Json(e.to_string()))
+}
+
+fn check_format(found: u32) -> Result<(), DataError> {
+    if found == FORMAT {
+        Ok(())
+    } else {
+        Err(DataError::Format { found })
+    }
+}
+
+/// `index.json`: the model file and the competitions.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Index {
+    pub format: u32,
+    pub model: IndexModel,
+    pub model_card: String,
+    pub competitions: Vec<IndexCompetition>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct IndexModel {
+    pub version: String,
+    pub file: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct IndexCompetition {
+    pub id: String,
+    pub name: String,
+    pub file: String,
+    pub matches: u64,
+    pub shots: u64,
+    pub bytes: u64,
+}
+
+impl Index {
+    pub fn parse(text: &str) -> Result<Index, DataError> {
+        let i: Index = json(text)?;
+        check_format(i.format)?;
+        for name in [&i.model.file, &i.model_card] {
+            if !is_plain_file_name(name) {
+                return Err(DataError::BadFileName(name.clone()));
+            }
+        }
+        for c in &i.competitions {
+            if !is_competition_id(&c.id) || c.file != format!("competitions/{}.json", c.id) {
+                return Err(DataError::BadFileName(c.file.clone()));
+            }
+        }
+        Ok(i)
+    }
+
+    pub fn competition(&self, id: &str) -> Option<&IndexCompetition> {
+        self.competitions.iter().find(|c| c.id == id)
+    }
+}
+
+/// `[A-Za-z0-9._-]+`, not starting with `.`: a file right in the data folder.
+fn is_plain_file_name(s: &str) -> bool {
+    !s.is_empty()
+        && s.len() <= 64
+        && !s.starts_with('.')
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// Test-set metrics in the model card.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Metrics {
+    pub n_shots: Option<u64>,
+    pub n_goals: Option<u64>,
+    pub auc: Option<f64>,
+    pub log_loss: Option<f64>,
+    pub brier: Option<f64>,
+    pub ece: Option<f64>,
+    pub xg_ratio: Option<f64>,
+}
+
+/// One calibration bin: predicted xG in `[lo, hi)`, its mean, and the observed goal rate.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CalibrationBin {
+    pub lo: f64,
+    pub hi: f64,
+    pub n: u64,
+    pub mean_xg: Option<f64>,
+    pub goal_rate: Option<f64>,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct CardData {
+    pub competitions: Option<Vec<String>>,
+    pub n_shots: Option<u64>,
+    pub n_goals: Option<u64>,
+}
+
+/// `model-card.json`. Everything but the version and features may be missing (a model file
+/// exported without its manifest).
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct ModelCard {
+    pub format: u32,
+    pub version: String,
+    pub sha256: String,
+    pub model_bytes: u64,
+    pub trained_at_unix_s: Option<u64>,
+    pub n_trees: Option<u64>,
+    pub max_depth: Option<u64>,
+    pub feature_set_id: String,
+    pub feature_names: Vec<String>,
+    pub data: Option<CardData>,
+    pub split: Option<String>,
+    pub test: Option<Metrics>,
+    pub baseline_test: Option<Metrics>,
+    pub calibration: Option<Vec<CalibrationBin>>,
+}
+
+impl ModelCard {
+    pub fn parse(text: &str) -> Result<ModelCard, DataError> {
+        let c: ModelCard = json(text)?;
+        check_format(c.format)?;
+        Ok(c)
+    }
+}
+
+/// Home or away.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Side {
+    Home,
+    Away,
+}
+
+impl Side {
+    pub fn index(self) -> usize {
+        match self {
+            Side::Home => 0,
+            Side::Away => 1,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Team {
+    pub wyscout_id: u64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Player {
+    pub wyscout_id: u64,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+pub struct Match {
+    pub id: u64,
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    /// Index into [`Competition::teams`].
+    pub home: u32,
+    pub away: u32,
+    pub home_goals: u32,
+    pub away_goals: u32,
+    /// "after extra time", penalties.
+    #[serde(default)]
+    pub note: String,
+}
+
+impl Match {
+    pub fn team(&self, side: Side) -> usize {
+        match side {
+            Side::Home => self.home as usize,
+            Side::Away => self.away as usize,
+        }
+    }
+    pub fn goals(&self, side: Side) -> u32 {
+        match side {
+            Side::Home => self.home_goals,
+            Side::Away => self.away_goals,
+        }
+    }
+}
+
+/// One shot with what the page shows around it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShotInput {
+    /// Index into [`Competition::matches`].
+    pub match_index: usize,
+    pub side: Side,
+    /// Index into [`Competition::players`].
+    pub player: Option<usize>,
+    /// Minutes since kick-off (0-based, 45 per half, 15 per extra-time half).
+    pub minute: f32,
+    pub goal: bool,
+    pub shot: Shot,
+}
+
+/// A competition file, checked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Competition {
+    pub id: String,
+    pub teams: Vec<Team>,
+    pub players: Vec<Player>,
+    pub matches: Vec<Match>,
+    /// In match order, then in the order they were taken.
+    pub shots: Vec<ShotInput>,
+}
+
+type ShotRecord = (
+    u32,
+    u8,
+    Option<u32>,
+    f32,
+    u8,
+    f32,
+    f32,
+    u8,
+    u8,
+    u16,
+    Option<f32>,
+    Option<f32>,
+    Option<f32>,
+    Option<f32>,
+);
+
+#[derive(Deserialize)]
+struct CompetitionFile {
+    format: u32,
+    competition: String,
+    teams: Vec<(u64, String)>,
+    players: Vec<(u64, String)>,
+    matches: Vec<Match>,
+    shots: Vec<ShotRecord>,
+}
+
+const KNOWN_FLAGS: u16 = shot::FLAG_COUNTER_ATTACK
+    | shot::FLAG_AFTER_CROSS
+    | shot::FLAG_AFTER_THROUGH_BALL
+    | shot::FLAG_AFTER_HIGH_PASS
+    | shot::FLAG_AFTER_TAKE_ON_OR_DUEL
+    | shot::FLAG_REBOUND
+    | shot::FLAG_SET_PIECE_PHASE;
+
+/// The shot a record describes, validated by the scorer.
+fn shot_of(r: &ShotRecord) -> Result<Shot, String> {
+    let body = BodyPart::from_code(r.7).ok_or_else(|| format!("body part code {}", r.7))?;
+    let kind = ShotKind::from_code(r.8).ok_or_else(|| format!("kind code {}", r.8))?;
+    if r.9 & !KNOWN_FLAGS != 0 {
+        return Err(format!("unknown context flags {:#06x}", r.9));
+    }
+    let flag = |bit: u16| r.9 & bit != 0;
+    let prev_event_at = match (r.12, r.13) {
+        (Some(x), Some(y)) => Some(Point::new(x, y)),
+        (None, None) => None,
+        _ => return Err("half a previous-event position".into()),
+    };
+    let context = Context {
+        counter_attack: flag(shot::FLAG_COUNTER_ATTACK),
+        after_cross: flag(shot::FLAG_AFTER_CROSS),
+        after_through_ball: flag(shot::FLAG_AFTER_THROUGH_BALL),
+        after_high_pass: flag(shot::FLAG_AFTER_HIGH_PASS),
+        after_take_on_or_duel: flag(shot::FLAG_AFTER_TAKE_ON_OR_DUEL),
+        rebound: flag(shot::FLAG_REBOUND),
+        set_piece_phase: flag(shot::FLAG_SET_PIECE_PHASE),
+        secs_since_prev_event: r.10,
+        secs_since_prev2_event: r.11,
+        prev_event_at,
+    };
+    Shot::new(Point::new(r.5, r.6), body, kind, context).map_err(|e| e.to_string())
+}
+
+impl Competition {
+    pub fn parse(text: &str) -> Result<Competition, DataError> {
+        let f: CompetitionFile = json(text)?;
+        check_format(f.format)?;
+        let n_teams = f.teams.len() as u64;
+        for m in &f.matches {
+            for t in [m.home, m.away] {
+                if t as u64 >= n_teams {
+                    return Err(DataError::BadIndex {
+                        what: "team",
+                        index: t as u64,
+                    });
+                }
+            }
+        }
+        let mut shots = Vec::with_capacity(f.shots.len());
+        for (i, r) in f.shots.iter().enumerate() {
+            if r.0 as usize >= f.matches.len() {
+                return Err(DataError::BadIndex {
+                    what: "match",
+                    index: r.0 as u64,
+                });
+            }
+            if let Some(p) = r.2 {
+                if p as usize >= f.players.len() {
+                    return Err(DataError::BadIndex {
+                        what: "player",
+                        index: p as u64,
+                    });
+                }
+            }
+            let side = match r.1 {
+                0 => Side::Home,
+                1 => Side::Away,
+                s => {
+                    return Err(DataError::Shot {
+                        index: i,
+                        reason: format!("side {s}"),
+                    })
+                }
+            };
+            if !r.3.is_finite() || !(0.0..=200.0).contains(&r.3) {
+                return Err(DataError::Shot {
+                    index: i,
+                    reason: format!("minute {}", r.3),
+                });
+            }
+            let shot = shot_of(r).map_err(|reason| DataError::Shot { index: i, reason })?;
+            shots.push(ShotInput {
+                match_index: r.0 as usize,
+                side,
+                player: r.2.map(|p| p as usize),
+                minute: r.3,
+                goal: r.4 != 0,
+                shot,
+            });
+        }
+        Ok(Competition {
+            id: f.competition,
+            teams: f
+                .teams
+                .into_iter()
+                .map(|(wyscout_id, name)| Team { wyscout_id, name })
+                .collect(),
+            players: f
+                .players
+                .into_iter()
+                .map(|(wyscout_id, name)| Player { wyscout_id, name })
+                .collect(),
+            matches: f.matches,
+            shots,
+        })
+    }
+
+    pub fn match_index(&self, id: u64) -> Option<usize> {
+        self.matches.iter().position(|m| m.id == id)
+    }
+
+    pub fn team_name(&self, m: &Match, side: Side) -> &str {
+        &self.teams[m.team(side)].name
+    }
+
+    pub fn player_name(&self, s: &ShotInput) -> &str {
+        s.player
+            .map_or("unknown player", |p| self.players[p].name.as_str())
+    }
+
+    /// The shots of one match.
+    pub fn shots_of(&self, match_index: usize) -> impl Iterator<Item = (usize, &ShotInput)> {
+        self.shots
+            .iter()
+            .enumerate()
+            .filter(move |(_, s)| s.match_index == match_index)
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests {
+    use super::*;
+
+    pub const SMALL: &str = r#"{"format":1,"competition":"Test_Cup",
+      "teams":[[1,"Reds"],[2,"Blues"]],"players":[[10,"A. Striker"],[11,"B. Winger"]],
+      "matches":[{"id":77,"date":"2018-07-15","home":0,"away":1,"home_goals":2,"away_goals":1}],
+      "shot_fields":[],
+      "shots":[[0,0,0,12.5,1,94.0,34.0,2,2,0,null,null,null,null],
+               [0,1,1,30.0,0,90.0,20.0,1,0,3,1.5,2.5,80.0,30.0],
+               [0,0,0,80.2,1,100.0,36.0,3,0,2,0.5,null,95.0,40.0]]}"#;
+
+    #[test]
+    fn a_small_file_decodes() {
+        let c = Competition::parse(SMALL).unwrap();
+        assert_eq!(c.shots.len(), 3);
+        assert_eq!(c.shots[0].shot.kind(), ShotKind::Penalty);
+        assert_eq!(c.shots[1].side, Side::Away);
+        assert!(c.shots[1].shot.context().counter_attack && c.shots[1].shot.context().after_cross);
+        assert_eq!(c.player_name(&c.shots[1]), "B. Winger");
+        assert_eq!(c.match_index(77), Some(0));
+        assert_eq!(c.match_index(78), None);
+    }
+
+    #[test]
+    fn hostile_files_are_errors() {
+        let cases = [
+            ("", "Json"),
+            ("[]", "Json"),
+            (r#"{"format":1}"#, "Json"),
+            (&SMALL.replace(r#""format":1"#, r#""format":2"#), "Format"),
+            (&SMALL.replace(r#""away":1"#, r#""away":5"#), "BadIndex"),
+            (&SMALL.replace("[0,1,1,30.0", "[4,1,1,30.0"), "BadIndex"),
+            (&SMALL.replace("[0,1,1,30.0", "[0,1,9,30.0"), "BadIndex"),
+            (&SMALL.replace("[0,1,1,30.0", "[0,2,1,30.0"), "Shot"),
+            (&SMALL.replace("94.0,34.0,2,2", "940.0,34.0,2,2"), "Shot"),
+            (&SMALL.replace("94.0,34.0,2,2", "94.0,34.0,7,2"), "Shot"),
+            (
+                &SMALL.replace("94.0,34.0,2,2,0", "94.0,34.0,2,2,512"),
+                "Shot",
+            ),
+            (&SMALL.replace("12.5,1,94.0", "-3,1,94.0"), "Shot"),
+            (
+                &SMALL.replace("1.5,2.5,80.0,30.0", "1.5,2.5,80.0,null"),
+                "Shot",
+            ),
+            (&SMALL.replace("1.5,2.5", "-1.5,2.5"), "Shot"),
+        ];
+        for (text, kind) in cases {
+            let e = Competition::parse(text).unwrap_err();
+            assert!(format!("{e:?}").starts_with(kind), "{kind}: {e:?}");
+        }
+    }
+
+    #[test]
+    fn the_index_only_points_into_the_data_folder() {
+        let good = r#"{"format":1,"model":{"version":"m-1","file":"model.xgm","bytes":9},
+          "model_card":"model-card.json",
+          "competitions":[{"id":"World_Cup","name":"World Cup","file":"competitions/World_Cup.json","matches":64,"shots":1534,"bytes":1}]}"#;
+        let i = Index::parse(good).unwrap();
+        assert!(i.competition("World_Cup").is_some() && i.competition("Italy").is_none());
+        for bad in [
+            good.replace("competitions/World_Cup.json", "../secret.json"),
+            good.replace("competitions/World_Cup.json", "https://evil/x.json"),
+            good.replace(r#""file":"model.xgm""#, r#""file":"/etc/passwd""#),
+            good.replace("model-card.json", "../model-card.json"),
+            good.replace(r#""id":"World_Cup""#, r#""id":"../x""#),
+        ] {
+            assert!(
+                matches!(Index::parse(&bad), Err(DataError::BadFileName(_))),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,26 @@
+//! The one path from a shot to the xG the page shows: every view calls [`xg`], so the bits
+//! are those of `scorer::Model::score`, the same as natively and in `scorer.wasm`.
+
+use scorer::{Model, Shot};
+
+/// The probability of a goal for one shot.
+pub fn xg(model: &Model, shot: &Shot) -> f32 {
+    model.score(shot)
+}
+
+/// xG as the page prints it: a percentage with two decimals, e.g. `7.83 %`.
+pub fn percent(xg: f32) -> String {
+    format!("{:.2} %", xg * 100.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percent_rounds_to_two_decimals() {
+        assert_eq!(percent(0.078_34), "7.83 %");
+        assert_eq!(percent(1.0), "100.00 %");
+        assert_eq!(percent(0.0), "0.00 %");
+    }
+}
