@@ -12,6 +12,7 @@ pub mod boost;
 pub mod dataset;
 pub mod evaluate;
 pub mod export;
+pub mod export_web;
 pub mod ingest;
 pub mod kinds;
 pub mod logistic;

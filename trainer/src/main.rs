@@ -112,6 +112,33 @@ enum Command {
         #[arg(long, default_value = ".xgoals/cache")]
         cache_dir: PathBuf,
     },
+    /// Write what the web page loads: the model, its model card, and one file of matches
+    /// and shot inputs per competition (the page scores the shots itself).
+    ///
+    /// Example: trainer export-web --out www-dist/data
+    #[command(verbatim_doc_comment)]
+    ExportWeb {
+        /// Output folder (created; files in it are overwritten).
+        #[arg(long)]
+        out: PathBuf,
+        /// Registry whose production model is exported (a folder or s3://bucket/prefix).
+        #[arg(long, default_value = ".xgoals/registry", conflicts_with = "model")]
+        registry: String,
+        /// Export this model file instead of the registry's production model.
+        #[arg(long)]
+        model: Option<PathBuf>,
+        /// The model's manifest.json, for the model card (with --model).
+        #[arg(long, requires = "model")]
+        manifest: Option<PathBuf>,
+        /// Folder with the Wyscout events_*, matches_*, teams and players files.
+        #[arg(long, default_value = "../shared/data/wyscout")]
+        data: PathBuf,
+        /// Competitions to export (default: those the model was trained on, else all).
+        #[arg(long)]
+        competition: Vec<String>,
+        #[arg(long, default_value = ".xgoals/cache")]
+        cache_dir: PathBuf,
+    },
 }
 
 #[derive(Subcommand)]
@@ -262,6 +289,28 @@ fn run(cli: Cli) -> Result<()> {
                 "wrote {a} train, {b} validation, {c} test rows to {}",
                 out.display()
             );
+        }
+        Command::ExportWeb {
+            out,
+            registry,
+            model,
+            manifest,
+            data,
+            competition,
+            cache_dir,
+        } => {
+            let plan = trainer::export_web::ExportPlan {
+                out,
+                model: match model {
+                    Some(model) => trainer::export_web::ModelSource::File { model, manifest },
+                    None => trainer::export_web::ModelSource::Registry(registry),
+                },
+                data_dir: data,
+                competitions: competition,
+                cache_dir,
+            };
+            let s = trainer::export_web::run(&plan, &progress)?;
+            println!("{}", serde_json::to_string_pretty(&s)?);
         }
     }
     Ok(())

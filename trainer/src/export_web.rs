@@ -1,0 +1,676 @@
+//! `trainer export-web`: the data the web page (`web/`) loads, as small static files.
+//!
+//! The page scores every shot itself with the `scorer` crate, so what is exported are shot
+//! *inputs*, never xG values:
+//!
+//! ```text
+//! OUT/index.json                  format, model file, the competitions and their files
+//! OUT/model.xgm                   the model (production from a registry, or a given file)
+//! OUT/model-card.json             version, metrics, calibration bins, feature names
+//! OUT/competitions/<id>.json      one competition: teams, players, matches, shot inputs
+//! ```
+//!
+//! A competition file (format [`FORMAT`]) holds `teams` and `players` as `[wyscout_id, name]`
+//! pairs, `matches` as objects (`id`, `date` as YYYY-MM-DD, `home`/`away` team indices,
+//! `home_goals`/`away_goals` after extra time, `note` for extra time or penalties), and
+//! `shots` as arrays in [`SHOT_FIELDS`] order:
+//! `[match, side (0 home, 1 away), player index or null, minute, goal (0/1), x_m, y_m,
+//! body_part code, kind code, context flags, secs_since_prev_event, secs_since_prev2_event,
+//! prev_event_x_m, prev_event_y_m]`, with codes and flags those of `scorer::shot`'s flat
+//! layout and `null` for a missing value. Shots come from `scorer::wyscout` through the
+//! trainer's shot table (the same conversion the model was trained on). Every shot is read
+//! back after writing and must give the same `Shot`, bit for bit, or the export fails.
+
+use crate::dataset::{competition_of, hex, read_text, ShotTable};
+use crate::registry::Registry;
+use anyhow::{bail, ensure, Context as _, Result};
+use scorer::pitch::Point;
+use scorer::shot::{self, Context, Shot};
+use scorer::{BodyPart, ShotKind};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+
+/// Version of the files' layout; the page refuses any other.
+pub const FORMAT: u32 = 1;
+
+/// Names of a shot array's columns, in order (written into every competition file).
+pub const SHOT_FIELDS: [&str; 14] = [
+    "match",
+    "side",
+    "player",
+    "minute",
+    "goal",
+    "x_m",
+    "y_m",
+    "body_part",
+    "kind",
+    "context_flags",
+    "secs_since_prev_event",
+    "secs_since_prev2_event",
+    "prev_event_x_m",
+    "prev_event_y_m",
+];
+
+/// One shot as written: see the module docs.
+pub type ShotRecord = (
+    u32,
+    u8,
+    Option<u32>,
+    f32,
+    u8,
+    f32,
+    f32,
+    u8,
+    u8,
+    u16,
+    Option<f32>,
+    Option<f32>,
+    Option<f32>,
+    Option<f32>,
+);
+
+/// Where the model comes from.
+#[derive(Debug, Clone)]
+pub enum ModelSource {
+    /// The production version of a registry (folder or `s3://bucket/prefix`).
+    Registry(String),
+    /// A model file, with an optional manifest for the model card.
+    File {
+        model: PathBuf,
+        manifest: Option<PathBuf>,
+    },
+}
+
+/// A validated export plan.
+#[derive(Debug, Clone)]
+pub struct ExportPlan {
+    pub out: PathBuf,
+    pub model: ModelSource,
+    /// Folder with `events_<c>.json[.gz]`, `matches_<c>.json[.gz]`, `teams.json[.gz]`,
+    /// `players.json[.gz]`.
+    pub data_dir: PathBuf,
+    /// Competitions to export; empty = those the model was trained on (from its manifest),
+    /// else every `events_*` file in `data_dir`.
+    pub competitions: Vec<String>,
+    pub cache_dir: PathBuf,
+}
+
+/// What was written, with sizes (for the budgets in docs/BENCHMARKS.md).
+#[derive(Debug, Clone, Serialize)]
+pub struct ExportSummary {
+    pub model_version: String,
+    pub model_bytes: u64,
+    pub files: Vec<(String, u64)>,
+    pub competitions: Vec<CompetitionSummary>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct CompetitionSummary {
+    pub id: String,
+    pub matches: usize,
+    pub shots: usize,
+    pub bytes: u64,
+}
+
+#[derive(Serialize, Deserialize)]
+struct CompetitionFile {
+    format: u32,
+    competition: String,
+    teams: Vec<(u64, String)>,
+    players: Vec<(u64, String)>,
+    matches: Vec<MatchRecord>,
+    shot_fields: Vec<String>,
+    shots: Vec<ShotRecord>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct MatchRecord {
+    id: u64,
+    date: String,
+    home: u32,
+    away: u32,
+    home_goals: u32,
+    away_goals: u32,
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    note: String,
+}
+
+fn check_competition_name(name: &str) -> Result<()> {
+    let ok = !name.is_empty()
+        && name.len() <= 64
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    ensure!(
+        ok,
+        "invalid competition name {:?}: expected 1 to 64 of A-Z a-z 0-9 _ -",
+        name.chars().take(80).collect::<String>()
+    );
+    Ok(())
+}
+
+/// `dir/stem.json.gz` if present, else `dir/stem.json`.
+fn data_file(dir: &Path, stem: &str) -> Result<PathBuf> {
+    for ext in ["json.gz", "json"] {
+        let p = dir.join(format!("{stem}.{ext}"));
+        if p.is_file() {
+            return Ok(p);
+        }
+    }
+    bail!("no {stem}.json or {stem}.json.gz in {}", dir.display())
+}
+
+fn read_json(path: &Path) -> Result<Value> {
+    serde_json::from_str(&read_text(path)?)
+        .with_context(|| format!("{}: not valid JSON", path.display()))
+}
+
+/// The model bytes, its version and its manifest (if any).
+fn load_model(src: &ModelSource) -> Result<(Vec<u8>, String, Option<Value>)> {
+    let (bytes, version, manifest) = match src {
+        ModelSource::Registry(loc) => {
+            if !loc.starts_with("s3://") && !Path::new(loc).is_dir() {
+                bail!("no model registry at {loc}: run `trainer pipeline` first, or pass --model FILE");
+            }
+            let reg = Registry::open(loc)?;
+            let prod = reg
+                .production()?
+                .with_context(|| format!("registry {loc} has no production model"))?;
+            let bytes = reg.file(&prod.version, "model.xgm")?;
+            let manifest: Value =
+                serde_json::from_slice(&reg.file(&prod.version, "manifest.json")?)
+                    .with_context(|| format!("{loc}: manifest of {} is not JSON", prod.version))?;
+            (bytes, prod.version, Some(manifest))
+        }
+        ModelSource::File { model, manifest } => {
+            let bytes =
+                std::fs::read(model).with_context(|| format!("reading {}", model.display()))?;
+            let manifest = manifest.as_deref().map(read_json).transpose()?;
+            let version = manifest
+                .as_ref()
+                .and_then(|m| m["model_version"].as_str())
+                .map(String::from)
+                .unwrap_or_else(|| format!("file-{}", &hex(&Sha256::digest(&bytes))[..12]));
+            (bytes, version, manifest)
+        }
+    };
+    scorer::Model::parse(&bytes).with_context(|| format!("model {version} is not usable"))?;
+    Ok((bytes, version, manifest))
+}
+
+/// The model card the page shows: everything optional comes from the manifest.
+fn model_card(version: &str, bytes: &[u8], manifest: Option<&Value>) -> Value {
+    let null = Value::Null;
+    let m = manifest.unwrap_or(&null);
+    let test = &m["metrics"]["test"];
+    let pick = |v: &Value| {
+        if v.is_object() {
+            json!({
+                "n_shots": v["n_shots"], "n_goals": v["n_goals"], "auc": v["auc"],
+                "log_loss": v["log_loss"], "brier": v["brier"], "ece": v["ece"],
+                "xg_ratio": v["xg_ratio"],
+            })
+        } else {
+            Value::Null
+        }
+    };
+    json!({
+        "format": FORMAT,
+        "version": version,
+        "sha256": hex(&Sha256::digest(bytes)),
+        "model_bytes": bytes.len(),
+        "trained_at_unix_s": m["trained_at_unix_s"],
+        "n_trees": m["n_trees"],
+        "max_depth": m["max_depth"],
+        "feature_set_id": format!("{:016x}", scorer::FEATURE_SET_ID),
+        "feature_names": scorer::features::names().collect::<Vec<_>>(),
+        "data": {
+            "competitions": m["data"]["competitions"],
+            "n_shots": m["data"]["n_shots"],
+            "n_goals": m["data"]["n_goals"],
+        },
+        "split": m["split"]["description"],
+        "test": pick(test),
+        "baseline_test": pick(&m["metrics"]["baseline_logistic_test"]),
+        "calibration": test["calibration"].clone(),
+    })
+}
+
+/// `[wyscout_id, name]` for the ids in `wanted`, from `teams.json` / `players.json`.
+fn names(path: &Path, key: &str) -> Result<HashMap<u64, String>> {
+    let v = read_json(path)?;
+    let arr = v
+        .as_array()
+        .with_context(|| format!("{}: expected a JSON array", path.display()))?;
+    let mut out = HashMap::new();
+    for item in arr {
+        if let (Some(id), Some(name)) = (item["wyId"].as_u64(), item[key].as_str()) {
+            out.insert(id, name.to_string());
+        }
+    }
+    Ok(out)
+}
+
+fn score_of(team: &Value, duration: &str) -> Result<u32> {
+    let field = if duration == "Regular" {
+        "score"
+    } else {
+        "scoreET"
+    };
+    let v = team[field]
+        .as_u64()
+        .with_context(|| format!("teamsData.{field} missing or not a count"))?;
+    ensure!(v <= 99, "teamsData.{field} = {v} is not a football score");
+    Ok(v as u32)
+}
+
+struct MatchInfo {
+    record: MatchRecord,
+    home_team: u64,
+    away_team: u64,
+}
+
+fn parse_match(m: &Value, team_index: &mut dyn FnMut(u64) -> u32) -> Result<MatchInfo> {
+    let id = m["wyId"].as_u64().context("wyId missing")?;
+    let td = m["teamsData"]
+        .as_object()
+        .with_context(|| format!("match {id}: teamsData missing"))?;
+    let side = |s: &str| {
+        td.values()
+            .find(|t| t["side"] == s)
+            .with_context(|| format!("match {id}: no {s} team"))
+    };
+    let (home, away) = (side("home")?, side("away")?);
+    let team_id = |t: &Value| {
+        t["teamId"]
+            .as_u64()
+            .with_context(|| format!("match {id}: teamId missing"))
+    };
+    let (home_team, away_team) = (team_id(home)?, team_id(away)?);
+    ensure!(home_team != away_team, "match {id}: a team plays itself");
+    let duration = m["duration"].as_str().unwrap_or("Regular");
+    let date: String = m["dateutc"]
+        .as_str()
+        .unwrap_or("")
+        .chars()
+        .take(10)
+        .collect();
+    ensure!(
+        date.len() == 10
+            && date.chars().enumerate().all(|(i, c)| if i == 4 || i == 7 {
+                c == '-'
+            } else {
+                c.is_ascii_digit()
+            }),
+        "match {id}: dateutc is not YYYY-MM-DD…"
+    );
+    let score = |t| score_of(t, duration).with_context(|| format!("match {id}"));
+    let (home_goals, away_goals) = (score(home)?, score(away)?);
+    let note = match duration {
+        "ExtraTime" => "after extra time".to_string(),
+        "Penalties" => format!(
+            "after extra time; {}–{} on penalties",
+            home["scoreP"].as_u64().unwrap_or(0),
+            away["scoreP"].as_u64().unwrap_or(0)
+        ),
+        _ => String::new(),
+    };
+    Ok(MatchInfo {
+        record: MatchRecord {
+            id,
+            date,
+            home: team_index(home_team),
+            away: team_index(away_team),
+            home_goals,
+            away_goals,
+            note,
+        },
+        home_team,
+        away_team,
+    })
+}
+
+fn record_of(shot: &Shot) -> (f32, f32, u8, u8, u16, [Option<f32>; 4]) {
+    let flat = shot.to_flat();
+    let c = shot.context();
+    (
+        shot.at().x_m,
+        shot.at().y_m,
+        shot.body_part().code(),
+        shot.kind().code(),
+        u16::from_le_bytes([flat[10], flat[11]]),
+        [
+            c.secs_since_prev_event,
+            c.secs_since_prev2_event,
+            c.prev_event_at.map(|p| p.x_m),
+            c.prev_event_at.map(|p| p.y_m),
+        ],
+    )
+}
+
+/// The shot a record describes (the same decoding the page does), validated by the scorer.
+pub fn shot_of_record(r: &ShotRecord) -> Result<Shot> {
+    let body = BodyPart::from_code(r.7).with_context(|| format!("body part code {}", r.7))?;
+    let kind = ShotKind::from_code(r.8).with_context(|| format!("kind code {}", r.8))?;
+    let known = shot::FLAG_COUNTER_ATTACK
+        | shot::FLAG_AFTER_CROSS
+        | shot::FLAG_AFTER_THROUGH_BALL
+        | shot::FLAG_AFTER_HIGH_PASS
+        | shot::FLAG_AFTER_TAKE_ON_OR_DUEL
+        | shot::FLAG_REBOUND
+        | shot::FLAG_SET_PIECE_PHASE;
+    ensure!(r.9 & !known == 0, "unknown context flags {:#06x}", r.9);
+    let flag = |bit: u16| r.9 & bit != 0;
+    let prev_event_at = match (r.12, r.13) {
+        (Some(x), Some(y)) => Some(Point::new(x, y)),
+        (None, None) => None,
+        _ => bail!("half a previous-event position"),
+    };
+    let context = Context {
+        counter_attack: flag(shot::FLAG_COUNTER_ATTACK),
+        after_cross: flag(shot::FLAG_AFTER_CROSS),
+        after_through_ball: flag(shot::FLAG_AFTER_THROUGH_BALL),
+        after_high_pass: flag(shot::FLAG_AFTER_HIGH_PASS),
+        after_take_on_or_duel: flag(shot::FLAG_AFTER_TAKE_ON_OR_DUEL),
+        rebound: flag(shot::FLAG_REBOUND),
+        set_piece_phase: flag(shot::FLAG_SET_PIECE_PHASE),
+        secs_since_prev_event: r.10,
+        secs_since_prev2_event: r.11,
+        prev_event_at,
+    };
+    Ok(Shot::new(Point::new(r.5, r.6), body, kind, context)?)
+}
+
+fn write(out: &Path, rel: &str, bytes: &[u8], files: &mut Vec<(String, u64)>) -> Result<()> {
+    let path = out.join(rel);
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    }
+    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    files.push((rel.to_string(), bytes.len() as u64));
+    Ok(())
+}
+
+/// Builds one competition's file from its shots and matches.
+fn competition_file(
+    id: &str,
+    table: &ShotTable,
+    code: u16,
+    matches: &Value,
+    team_names: &HashMap<u64, String>,
+    player_names: &HashMap<u64, String>,
+) -> Result<CompetitionFile> {
+    let arr = matches
+        .as_array()
+        .with_context(|| format!("matches_{id}: expected a JSON array"))?;
+    let mut teams: Vec<(u64, String)> = Vec::new();
+    let mut team_index = |t: u64| -> u32 {
+        match teams.iter().position(|(id, _)| *id == t) {
+            Some(i) => i as u32,
+            None => {
+                let name = team_names
+                    .get(&t)
+                    .cloned()
+                    .unwrap_or_else(|| format!("team {t}"));
+                teams.push((t, name));
+                (teams.len() - 1) as u32
+            }
+        }
+    };
+    let mut infos = Vec::with_capacity(arr.len());
+    for (i, m) in arr.iter().enumerate() {
+        infos.push(
+            parse_match(m, &mut team_index)
+                .with_context(|| format!("matches_{id}: match #{i} is malformed"))?,
+        );
+    }
+    infos.sort_by(|a, b| (&a.record.date, a.record.id).cmp(&(&b.record.date, b.record.id)));
+    let by_id: HashMap<u64, usize> = infos
+        .iter()
+        .enumerate()
+        .map(|(i, m)| (m.record.id, i))
+        .collect();
+    ensure!(
+        by_id.len() == infos.len(),
+        "matches_{id}: a match id appears twice"
+    );
+    let mut players: Vec<(u64, String)> = Vec::new();
+    let mut player_index: HashMap<u64, u32> = HashMap::new();
+    let mut shots = Vec::new();
+    for r in table.rows.iter().filter(|r| r.competition == code) {
+        let &m = by_id.get(&r.match_id).with_context(|| {
+            format!(
+                "events_{id}: shot {} is in match {}, which matches_{id} does not list",
+                r.event_id, r.match_id
+            )
+        })?;
+        let side = if r.team_id == infos[m].home_team {
+            0
+        } else if r.team_id == infos[m].away_team {
+            1
+        } else {
+            bail!(
+                "events_{id}: shot {} is by team {}, which does not play match {}",
+                r.event_id,
+                r.team_id,
+                r.match_id
+            );
+        };
+        let player = (r.player_id != 0).then(|| {
+            *player_index.entry(r.player_id).or_insert_with(|| {
+                let name = player_names
+                    .get(&r.player_id)
+                    .cloned()
+                    .unwrap_or_else(|| format!("player {}", r.player_id));
+                players.push((r.player_id, name));
+                (players.len() - 1) as u32
+            })
+        });
+        let minute = (r.minute() * 10.0).round() / 10.0;
+        let (x, y, body, kind, flags, [s1, s2, px, py]) = record_of(&r.shot);
+        shots.push((
+            m as u32,
+            side,
+            player,
+            minute,
+            r.goal as u8,
+            x,
+            y,
+            body,
+            kind,
+            flags,
+            s1,
+            s2,
+            px,
+            py,
+        ));
+    }
+    Ok(CompetitionFile {
+        format: FORMAT,
+        competition: id.to_string(),
+        teams,
+        players,
+        matches: infos.into_iter().map(|m| m.record).collect(),
+        shot_fields: SHOT_FIELDS.iter().map(|s| s.to_string()).collect(),
+        shots,
+    })
+}
+
+/// Runs the export.
+pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<ExportSummary> {
+    let (model_bytes, version, manifest) = load_model(&plan.model)?;
+    let mut competitions = plan.competitions.clone();
+    if competitions.is_empty() {
+        if let Some(list) = manifest
+            .as_ref()
+            .and_then(|m| m["data"]["competitions"].as_array())
+        {
+            competitions = list
+                .iter()
+                .filter_map(|c| c.as_str().map(String::from))
+                .collect();
+        }
+    }
+    if competitions.is_empty() {
+        let dir = std::fs::read_dir(&plan.data_dir)
+            .with_context(|| format!("reading {}", plan.data_dir.display()))?;
+        for e in dir {
+            let p = e?.path();
+            let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
+            if name.starts_with("events_") {
+                competitions.push(competition_of(&p));
+            }
+        }
+        competitions.sort();
+        competitions.dedup();
+    }
+    ensure!(
+        !competitions.is_empty(),
+        "no competitions to export in {}",
+        plan.data_dir.display()
+    );
+    for c in &competitions {
+        check_competition_name(c)?;
+    }
+    let events: Vec<PathBuf> = competitions
+        .iter()
+        .map(|c| data_file(&plan.data_dir, &format!("events_{c}")))
+        .collect::<Result<_>>()?;
+    let team_names = names(&data_file(&plan.data_dir, "teams")?, "name")?;
+    let player_names = names(&data_file(&plan.data_dir, "players")?, "shortName")?;
+    let (table, _) = ShotTable::load_cached(&events, &plan.cache_dir, progress)?;
+
+    let mut files = Vec::new();
+    let mut summaries = Vec::new();
+    std::fs::create_dir_all(&plan.out)
+        .with_context(|| format!("creating {}", plan.out.display()))?;
+    for (code, id) in table.competitions.iter().enumerate() {
+        let matches = read_json(&data_file(&plan.data_dir, &format!("matches_{id}"))?)?;
+        let file = competition_file(
+            id,
+            &table,
+            code as u16,
+            &matches,
+            &team_names,
+            &player_names,
+        )?;
+        let text = serde_json::to_string(&file)?;
+        // Read it back as the page will: every shot must be the same shot, bit for bit.
+        let back: CompetitionFile = serde_json::from_str(&text)?;
+        let originals = table.rows.iter().filter(|r| r.competition == code as u16);
+        for (r, rec) in originals.zip(&back.shots) {
+            let shot = shot_of_record(rec)
+                .with_context(|| format!("{id}: shot {} does not read back", r.event_id))?;
+            ensure!(
+                shot.to_flat() == r.shot.to_flat(),
+                "{id}: shot {} changed in the export's JSON",
+                r.event_id
+            );
+        }
+        ensure!(back.shots.len() == file.shots.len());
+        let rel = format!("competitions/{id}.json");
+        write(&plan.out, &rel, text.as_bytes(), &mut files)?;
+        progress(&format!(
+            "  {rel}: {} matches, {} shots, {} bytes",
+            file.matches.len(),
+            file.shots.len(),
+            text.len()
+        ));
+        summaries.push(CompetitionSummary {
+            id: id.clone(),
+            matches: file.matches.len(),
+            shots: file.shots.len(),
+            bytes: text.len() as u64,
+        });
+    }
+    write(&plan.out, "model.xgm", &model_bytes, &mut files)?;
+    let card = model_card(&version, &model_bytes, manifest.as_ref());
+    write(
+        &plan.out,
+        "model-card.json",
+        serde_json::to_string(&card)?.as_bytes(),
+        &mut files,
+    )?;
+    let index = json!({
+        "format": FORMAT,
+        "model": {"version": version, "file": "model.xgm", "bytes": model_bytes.len()},
+        "model_card": "model-card.json",
+        "competitions": summaries.iter().map(|c| json!({
+            "id": c.id,
+            "name": c.id.replace('_', " "),
+            "file": format!("competitions/{}.json", c.id),
+            "matches": c.matches,
+            "shots": c.shots,
+            "bytes": c.bytes,
+        })).collect::<Vec<_>>(),
+    });
+    write(
+        &plan.out,
+        "index.json",
+        serde_json::to_string(&index)?.as_bytes(),
+        &mut files,
+    )?;
+    Ok(ExportSummary {
+        model_version: version,
+        model_bytes: model_bytes.len() as u64,
+        files,
+        competitions: summaries,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn competition_names_are_checked() {
+        for ok in ["World_Cup", "Italy", "a-b"] {
+            assert!(check_competition_name(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", "../x", "a b", "x/y", "é", &"x".repeat(65)] {
+            assert!(check_competition_name(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_record_reads_back_as_the_same_shot() {
+        let mut rng = scorer::synth::Rng::new(7);
+        for _ in 0..500 {
+            let s = scorer::synth::shot(&mut rng);
+            let (x, y, b, k, f, [s1, s2, px, py]) = record_of(&s);
+            let rec: ShotRecord = (0, 0, None, 1.0, 0, x, y, b, k, f, s1, s2, px, py);
+            let text = serde_json::to_string(&rec).unwrap();
+            let back: ShotRecord = serde_json::from_str(&text).unwrap();
+            assert_eq!(shot_of_record(&back).unwrap().to_flat(), s.to_flat());
+        }
+    }
+
+    #[test]
+    fn hostile_records_are_refused() {
+        let base: ShotRecord = (
+            0, 0, None, 1.0, 0, 94.0, 34.0, 2, 0, 0, None, None, None, None,
+        );
+        assert!(shot_of_record(&base).is_ok());
+        let mut r = base;
+        r.7 = 9;
+        assert!(shot_of_record(&r).is_err());
+        let mut r = base;
+        r.8 = 3;
+        assert!(shot_of_record(&r).is_err());
+        let mut r = base;
+        r.5 = 400.0;
+        assert!(shot_of_record(&r).is_err());
+        let mut r = base;
+        r.12 = Some(3.0);
+        assert!(shot_of_record(&r).is_err());
+        let mut r = base;
+        r.9 = 0x80;
+        assert!(shot_of_record(&r).is_err());
+        let mut r = base;
+        r.10 = Some(-1.0);
+        assert!(shot_of_record(&r).is_err());
+    }
+}
