@@ -939,8 +939,8 @@ fn shot_description(c: &Competition, i: usize, xg: f32) -> String {
         "{}, {}', {}, {}, xG {}{}",
         c.player_name(s),
         s.minute.floor() as u32 + 1,
-        body_part_label(s.shot.body_part()).to_lowercase(),
-        kind_label(s.shot.kind()).to_lowercase(),
+        body_part_label(s.shot.body_part()),
+        kind_label(s.shot.kind()),
         score::percent(xg),
         if s.goal { ", goal" } else { "" }
     )

@@ -6,12 +6,12 @@
 //! (only `competitions/<id>.json` under the data folder). A bad file is a [`DataError`]
 //! the page shows, never a panic.
 
+use crate::json::{self, Json, JsonError};
 use crate::state::is_competition_id;
 use core::fmt;
 use scorer::pitch::Point;
 use scorer::shot::{self, Context, Shot};
 use scorer::{BodyPart, ShotKind};
-use serde::Deserialize;
 
 /// The layout version this page reads.
 pub const FORMAT: u32 = 1;
@@ -53,8 +53,10 @@ impl fmt::Display for DataError {
 
 impl std::error::Error for DataError {}
 
-fn json<'a, T: Deserialize<'a>>(text: &'a str) -> Result<T, DataError> {
-    serde_json::from_str(text).map_err(|e| DataError::Json(e.to_string()))
+impl From<JsonError> for DataError {
+    fn from(e: JsonError) -> DataError {
+        DataError::Json(e.0)
+    }
 }
 
 fn check_format(found: u32) -> Result<(), DataError> {
@@ -66,7 +68,7 @@ fn check_format(found: u32) -> Result<(), DataError> {
 }
 
 /// `index.json`: the model file and the competitions.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Index {
     pub format: u32,
     pub model: IndexModel,
@@ -74,14 +76,14 @@ pub struct Index {
     pub competitions: Vec<IndexCompetition>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IndexModel {
     pub version: String,
     pub file: String,
     pub bytes: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct IndexCompetition {
     pub id: String,
     pub name: String,
@@ -93,8 +95,30 @@ pub struct IndexCompetition {
 
 impl Index {
     pub fn parse(text: &str) -> Result<Index, DataError> {
-        let i: Index = json(text)?;
-        check_format(i.format)?;
+        let v = json::parse(text)?;
+        check_format(v.get("format").u32("format")?)?;
+        let m = v.get("model");
+        let mut competitions = Vec::new();
+        for c in v.get("competitions").array("competitions")? {
+            competitions.push(IndexCompetition {
+                id: c.get("id").str("competition id")?.to_string(),
+                name: c.get("name").str("competition name")?.to_string(),
+                file: c.get("file").str("competition file")?.to_string(),
+                matches: c.get("matches").u64("matches")?,
+                shots: c.get("shots").u64("shots")?,
+                bytes: c.get("bytes").u64("bytes")?,
+            });
+        }
+        let i = Index {
+            format: FORMAT,
+            model: IndexModel {
+                version: m.get("version").str("model version")?.to_string(),
+                file: m.get("file").str("model file")?.to_string(),
+                bytes: m.get("bytes").u64("model bytes")?,
+            },
+            model_card: v.get("model_card").str("model_card")?.to_string(),
+            competitions,
+        };
         for name in [&i.model.file, &i.model_card] {
             if !is_plain_file_name(name) {
                 return Err(DataError::BadFileName(name.clone()));
@@ -123,7 +147,7 @@ fn is_plain_file_name(s: &str) -> bool {
 }
 
 /// Test-set metrics in the model card.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Metrics {
     pub n_shots: Option<u64>,
     pub n_goals: Option<u64>,
@@ -135,7 +159,7 @@ pub struct Metrics {
 }
 
 /// One calibration bin: predicted xG in `[lo, hi)`, its mean, and the observed goal rate.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CalibrationBin {
     pub lo: f64,
     pub hi: f64,
@@ -144,7 +168,7 @@ pub struct CalibrationBin {
     pub goal_rate: Option<f64>,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct CardData {
     pub competitions: Option<Vec<String>>,
     pub n_shots: Option<u64>,
@@ -153,7 +177,7 @@ pub struct CardData {
 
 /// `model-card.json`. Everything but the version and features may be missing (a model file
 /// exported without its manifest).
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ModelCard {
     pub format: u32,
     pub version: String,
@@ -171,11 +195,77 @@ pub struct ModelCard {
     pub calibration: Option<Vec<CalibrationBin>>,
 }
 
+fn metrics(v: &Json) -> Result<Option<Metrics>, JsonError> {
+    if v.is_null() {
+        return Ok(None);
+    }
+    Ok(Some(Metrics {
+        n_shots: v.get("n_shots").opt("n_shots", Json::u64)?,
+        n_goals: v.get("n_goals").opt("n_goals", Json::u64)?,
+        auc: v.get("auc").opt("auc", Json::f64)?,
+        log_loss: v.get("log_loss").opt("log_loss", Json::f64)?,
+        brier: v.get("brier").opt("brier", Json::f64)?,
+        ece: v.get("ece").opt("ece", Json::f64)?,
+        xg_ratio: v.get("xg_ratio").opt("xg_ratio", Json::f64)?,
+    }))
+}
+
 impl ModelCard {
     pub fn parse(text: &str) -> Result<ModelCard, DataError> {
-        let c: ModelCard = json(text)?;
-        check_format(c.format)?;
-        Ok(c)
+        let v = json::parse(text)?;
+        check_format(v.get("format").u32("format")?)?;
+        let strings = |v: &Json, what: &str| -> Result<Vec<String>, JsonError> {
+            v.array(what)?
+                .iter()
+                .map(|s| s.str(what).map(String::from))
+                .collect()
+        };
+        let d = v.get("data");
+        let data = if d.is_null() {
+            None
+        } else {
+            Some(CardData {
+                competitions: d
+                    .get("competitions")
+                    .opt("competitions", |v, w| strings(v, w))?,
+                n_shots: d.get("n_shots").opt("n_shots", Json::u64)?,
+                n_goals: d.get("n_goals").opt("n_goals", Json::u64)?,
+            })
+        };
+        let calibration = v.get("calibration").opt("calibration", |c, w| {
+            c.array(w)?
+                .iter()
+                .map(|b| {
+                    Ok(CalibrationBin {
+                        lo: b.get("lo").f64("lo")?,
+                        hi: b.get("hi").f64("hi")?,
+                        n: b.get("n").u64("n")?,
+                        mean_xg: b.get("mean_xg").opt("mean_xg", Json::f64)?,
+                        goal_rate: b.get("goal_rate").opt("goal_rate", Json::f64)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, JsonError>>()
+        })?;
+        Ok(ModelCard {
+            format: FORMAT,
+            version: v.get("version").str("version")?.to_string(),
+            sha256: v.get("sha256").str("sha256")?.to_string(),
+            model_bytes: v.get("model_bytes").u64("model_bytes")?,
+            trained_at_unix_s: v
+                .get("trained_at_unix_s")
+                .opt("trained_at_unix_s", Json::u64)?,
+            n_trees: v.get("n_trees").opt("n_trees", Json::u64)?,
+            max_depth: v.get("max_depth").opt("max_depth", Json::u64)?,
+            feature_set_id: v.get("feature_set_id").str("feature_set_id")?.to_string(),
+            feature_names: strings(v.get("feature_names"), "feature_names")?,
+            data,
+            split: v
+                .get("split")
+                .opt("split", |s, w| s.str(w).map(String::from))?,
+            test: metrics(v.get("test"))?,
+            baseline_test: metrics(v.get("baseline_test"))?,
+            calibration,
+        })
     }
 }
 
@@ -207,7 +297,7 @@ pub struct Player {
     pub name: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct Match {
     pub id: u64,
     /// `YYYY-MM-DD`.
@@ -218,7 +308,6 @@ pub struct Match {
     pub home_goals: u32,
     pub away_goals: u32,
     /// "after extra time", penalties.
-    #[serde(default)]
     pub note: String,
 }
 
@@ -262,6 +351,7 @@ pub struct Competition {
     pub shots: Vec<ShotInput>,
 }
 
+/// One shot as written: see `trainer/src/export_web.rs`.
 type ShotRecord = (
     u32,
     u8,
@@ -279,14 +369,42 @@ type ShotRecord = (
     Option<f32>,
 );
 
-#[derive(Deserialize)]
-struct CompetitionFile {
-    format: u32,
-    competition: String,
-    teams: Vec<(u64, String)>,
-    players: Vec<(u64, String)>,
-    matches: Vec<Match>,
-    shots: Vec<ShotRecord>,
+fn small<T: TryFrom<u32>>(v: &Json, what: &str) -> Result<T, JsonError> {
+    T::try_from(v.u32(what)?).map_err(|_| JsonError(format!("{what}: out of range")))
+}
+
+fn shot_record(r: &Json) -> Result<ShotRecord, JsonError> {
+    let a = r.array("shot")?;
+    if a.len() != 14 {
+        return Err(JsonError(format!("a shot has 14 fields, not {}", a.len())));
+    }
+    let of = |i: usize| -> Result<Option<f32>, JsonError> { a[i].opt("shot field", Json::f32) };
+    Ok((
+        a[0].u32("match")?,
+        small(&a[1], "side")?,
+        a[2].opt("player", Json::u32)?,
+        a[3].f32("minute")?,
+        small(&a[4], "goal")?,
+        a[5].f32("x_m")?,
+        a[6].f32("y_m")?,
+        small(&a[7], "body_part")?,
+        small(&a[8], "kind")?,
+        small(&a[9], "context_flags")?,
+        of(10)?,
+        of(11)?,
+        of(12)?,
+        of(13)?,
+    ))
+}
+
+fn pairs(v: &Json, what: &str) -> Result<Vec<(u64, String)>, JsonError> {
+    v.array(what)?
+        .iter()
+        .map(|p| match p.array(what)? {
+            [id, name] => Ok((id.u64(what)?, name.str(what)?.to_string())),
+            _ => Err(JsonError(format!("{what}: expected [id, name]"))),
+        })
+        .collect()
 }
 
 const KNOWN_FLAGS: u16 = shot::FLAG_COUNTER_ATTACK
@@ -327,10 +445,33 @@ fn shot_of(r: &ShotRecord) -> Result<Shot, String> {
 
 impl Competition {
     pub fn parse(text: &str) -> Result<Competition, DataError> {
-        let f: CompetitionFile = json(text)?;
-        check_format(f.format)?;
-        let n_teams = f.teams.len() as u64;
-        for m in &f.matches {
+        let v = json::parse(text)?;
+        check_format(v.get("format").u32("format")?)?;
+        let teams = pairs(v.get("teams"), "teams")?;
+        let players = pairs(v.get("players"), "players")?;
+        let mut matches = Vec::new();
+        for m in v.get("matches").array("matches")? {
+            matches.push(Match {
+                id: m.get("id").u64("match id")?,
+                date: m.get("date").str("date")?.to_string(),
+                home: m.get("home").u32("home")?,
+                away: m.get("away").u32("away")?,
+                home_goals: m.get("home_goals").u32("home_goals")?,
+                away_goals: m.get("away_goals").u32("away_goals")?,
+                note: m
+                    .get("note")
+                    .opt("note", |n, w| n.str(w).map(String::from))?
+                    .unwrap_or_default(),
+            });
+        }
+        let records = v
+            .get("shots")
+            .array("shots")?
+            .iter()
+            .map(shot_record)
+            .collect::<Result<Vec<_>, _>>()?;
+        let n_teams = teams.len() as u64;
+        for m in &matches {
             for t in [m.home, m.away] {
                 if t as u64 >= n_teams {
                     return Err(DataError::BadIndex {
@@ -340,16 +481,16 @@ impl Competition {
                 }
             }
         }
-        let mut shots = Vec::with_capacity(f.shots.len());
-        for (i, r) in f.shots.iter().enumerate() {
-            if r.0 as usize >= f.matches.len() {
+        let mut shots = Vec::with_capacity(records.len());
+        for (i, r) in records.iter().enumerate() {
+            if r.0 as usize >= matches.len() {
                 return Err(DataError::BadIndex {
                     what: "match",
                     index: r.0 as u64,
                 });
             }
             if let Some(p) = r.2 {
-                if p as usize >= f.players.len() {
+                if p as usize >= players.len() {
                     return Err(DataError::BadIndex {
                         what: "player",
                         index: p as u64,
@@ -383,18 +524,16 @@ impl Competition {
             });
         }
         Ok(Competition {
-            id: f.competition,
-            teams: f
-                .teams
+            id: v.get("competition").str("competition")?.to_string(),
+            teams: teams
                 .into_iter()
                 .map(|(wyscout_id, name)| Team { wyscout_id, name })
                 .collect(),
-            players: f
-                .players
+            players: players
                 .into_iter()
                 .map(|(wyscout_id, name)| Player { wyscout_id, name })
                 .collect(),
-            matches: f.matches,
+            matches,
             shots,
         })
     }

@@ -10,18 +10,20 @@
 //! - [`state`]: the URL state (view, competition, match, the analyst's shot) and its
 //!   validation;
 //! - [`data`]: the exported files (`index.json`, `model-card.json`, `competitions/<id>.json`);
+//! - [`json`]: the small JSON reader they are read with (no serde in the wasm);
 //! - [`score`]: the one path from a shot to the xG the page shows;
 //! - [`stats`]: match totals, the xG race, team and player tables;
 //! - [`surface`]: the xG surface over the attacking half and its colour scale;
 //! - `app` (wasm32 only): the Leptos components.
 //!
-//! Depends on `scorer` (pitch, shot, model), `serde`/`serde_json` for the data files, and in
-//! the browser on `leptos`, `web-sys` and `wasm-bindgen`. Pitch dimensions come only from
+//! Depends on `scorer` (pitch, shot, model) and, in the browser, on `leptos`, `web-sys` and
+//! `wasm-bindgen`; `serde_json` only in tests. Pitch dimensions come only from
 //! `scorer::pitch`. Natively the crate is its pure logic, so `cargo test -p web` checks it
 //! without a browser; `cargo test -p web --target wasm32-unknown-unknown` runs the browser
 //! tests in headless Chromium.
 
 pub mod data;
+pub mod json;
 pub mod score;
 pub mod state;
 pub mod stats;

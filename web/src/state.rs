@@ -285,7 +285,7 @@ pub fn parse_query(query: &str) -> (Route, Vec<ParamError>) {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         let (k, v) = (percent_decode(k), percent_decode(v));
         let number = |v: &str| -> Result<f32, String> {
-            let n: f32 = v.trim().parse().map_err(|_| "not a number".to_string())?;
+            let n = crate::json::decimal(v.trim()).ok_or("not a number")? as f32;
             if n.is_finite() {
                 Ok(n)
             } else {
