@@ -497,6 +497,7 @@ pub fn AnalystPitch() -> impl IntoView {
                         ..PitchShot::default()
                     },
                 );
+                measure("xg-surface-score", "xg-surface-start");
                 let png = surface_png(&cells).ok();
                 measure("xg-surface", "xg-surface-start");
                 png
@@ -746,7 +747,7 @@ fn Legend() -> impl IntoView {
                     })
                     .collect::<Vec<_>>()}
             </svg>
-            <figcaption>"xG surface: every spot of the half scored with the settings on the right."</figcaption>
+            <figcaption>"xG surface: every spot of the half scored with the current body part, kind and context."</figcaption>
         </figure>
     }
 }
