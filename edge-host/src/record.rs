@@ -11,9 +11,9 @@
 //! | [`InputFormat::XgoalsShot`] | `{"shot": {"x_m": …, …}, "shot_id": …}` (see `scorer::json`) | `shot_id` |
 //! | [`InputFormat::Original`] | `{"shot": {"distance_to_goal": m, "angle_to_goal": rad}, "shot_id": …}` | `shot_id` |
 //!
-//! `before` holds the events before the shot (oldest first, as in the dataset's files); only
-//! those of the same match and period are read, by the same code the trainer uses
-//! (`scorer::wyscout::to_shot`). A shot id is an integer or a string of 1 to
+//! `before` holds the events before the shot in the dataset's own order (oldest first, as in
+//! its files, which is not always sorted by `eventSec`); only the tail of the same match and
+//! period is read, by the same code the trainer uses (`scorer::wyscout::to_shot`). A shot id is an integer or a string of 1 to
 //! [`MAX_SHOT_ID_CHARS`] characters without control characters (it becomes the output's
 //! Kinesis partition key). Every refusal is an [`Invalid`] with a stable [`InvalidKind`] and a
 //! message naming the field.
@@ -319,7 +319,7 @@ fn wrapped_wyscout(
     shot_id: Option<&RawValue>,
 ) -> Result<Decoded, Invalid> {
     let event = wyscout_event(event.get(), "`event`")?;
-    let mut before: Vec<Event> = match before {
+    let before: Vec<Event> = match before {
         None => Vec::new(),
         Some(raw) => {
             let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|e| {
@@ -344,8 +344,9 @@ fn wrapped_wyscout(
                 .collect::<Result<_, _>>()?
         }
     };
-    // Oldest first, as in the dataset; a stable sort keeps the producer's order for ties.
-    before.sort_by(|a, b| a.event_sec.total_cmp(&b.event_sec));
+    // Read in the order given, like the trainer reads its files: Wyscout's own order is not
+    // always sorted by eventSec (duels share timestamps, some events are late), so sorting
+    // here would change which events count as "before" and part the Lambda from training.
     let shot = wyscout_shot(&event, &before)?;
     let shot_id = match shot_id {
         Some(raw) => ShotId::from_json(raw)?,

@@ -98,7 +98,11 @@ pub struct Event {
     #[serde(rename = "eventName", default)]
     pub event_name: String,
     /// `None` where the dataset has `""` (some events have no sub-event).
-    #[serde(rename = "subEventId", deserialize_with = "sub_event_id")]
+    #[serde(
+        rename = "subEventId",
+        deserialize_with = "sub_event_id",
+        serialize_with = "sub_event_id_out"
+    )]
     pub sub_event_id: Option<u32>,
     #[serde(rename = "subEventName", default)]
     pub sub_event_name: String,
@@ -122,6 +126,7 @@ pub struct Tag {
     pub id: u32,
 }
 
+/// `subEventId`: an integer, or `""` (the dataset) or `null` for none.
 fn sub_event_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
     #[derive(Deserialize)]
     #[serde(untagged)]
@@ -129,12 +134,21 @@ fn sub_event_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error
         Id(u32),
         Text(String),
     }
-    match IdOrEmpty::deserialize(d)? {
-        IdOrEmpty::Id(v) => Ok(Some(v)),
-        IdOrEmpty::Text(s) if s.is_empty() => Ok(None),
-        IdOrEmpty::Text(s) => Err(serde::de::Error::custom(format!(
+    match Option::<IdOrEmpty>::deserialize(d)? {
+        None => Ok(None),
+        Some(IdOrEmpty::Id(v)) => Ok(Some(v)),
+        Some(IdOrEmpty::Text(s)) if s.is_empty() => Ok(None),
+        Some(IdOrEmpty::Text(s)) => Err(serde::de::Error::custom(format!(
             "subEventId must be an integer or \"\", found {s:?}"
         ))),
+    }
+}
+
+/// Writes `subEventId` as the dataset does: the integer, or `""` for none.
+fn sub_event_id_out<S: serde::Serializer>(v: &Option<u32>, s: S) -> Result<S::Ok, S::Error> {
+    match v {
+        Some(id) => s.serialize_u32(*id),
+        None => s.serialize_str(""),
     }
 }
 
@@ -413,6 +427,18 @@ mod tests {
         );
         let s = to_shot(&event(PERISIC), &[other]).unwrap();
         assert_eq!(s.context(), &Context::default());
+    }
+
+    #[test]
+    fn events_round_trip_through_json_with_and_without_a_sub_event() {
+        let with = event(PERISIC);
+        assert_eq!(event(&serde_json::to_string(&with).unwrap()), with);
+        let without = event(&PERISIC.replace(r#""subEventId": 100"#, r#""subEventId": """#));
+        let text = serde_json::to_string(&without).unwrap();
+        assert!(text.contains(r#""subEventId":"""#), "{text}");
+        assert_eq!(event(&text), without);
+        let null = event(&PERISIC.replace(r#""subEventId": 100"#, r#""subEventId": null"#));
+        assert_eq!(null.sub_event_id, None);
     }
 
     #[test]

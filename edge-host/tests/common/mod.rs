@@ -212,15 +212,20 @@ pub fn test_model_bytes() -> Vec<u8> {
     std::fs::read(repo_path("testdata/models/test-model.xgm")).unwrap()
 }
 
-/// A real match from the shared data (read in place): its events, in file order.
-pub fn world_cup_match(n_match: usize) -> Vec<Event> {
+/// Every World Cup event from the shared data (read in place), in file order.
+pub fn world_cup_all() -> Vec<Event> {
     let path = repo_path("../shared/data/wyscout/events_World_Cup.json.gz");
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = String::new();
     flate2::read::GzDecoder::new(file)
         .read_to_string(&mut text)
         .unwrap();
-    let events = wyscout::parse_events(&text).unwrap();
+    wyscout::parse_events(&text).unwrap()
+}
+
+/// A real match from the shared data: its events, in file order.
+pub fn world_cup_match(n_match: usize) -> Vec<Event> {
+    let events = world_cup_all();
     let mut match_ids: Vec<u64> = events.iter().map(|e| e.match_id).collect();
     match_ids.dedup();
     let wanted = match_ids[n_match];
