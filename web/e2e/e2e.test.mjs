@@ -197,6 +197,10 @@ describe('tables and model card', () => {
     assert.deepEqual(asc, [...asc].sort((a, b) => a - b));
     await page.getByRole('button', { name: 'xG for' }).click();
     await page.screenshot({ path: join(SHOTS_DIR, 'tables.png'), fullPage: false });
+    // The navigation keeps the open competition.
+    await page.getByRole('link', { name: 'Match centre' }).click();
+    await page.waitForSelector('table.matches tbody tr');
+    assert.match(await page.evaluate(() => location.search), new RegExp(`comp=${COMPETITION}`));
   });
 
   it('shows the model card with the attribution', async () => {

@@ -293,18 +293,33 @@ pub fn Shell() -> impl IntoView {
                 {View::ALL
                     .into_iter()
                     .map(|v| {
-                        let target = Route {
-                            view: v,
-                            competition: d.route.with_untracked(|r| r.competition.clone()),
-                            ..Route::default()
+                        // The open competition and the analyst's shot carry over between views.
+                        let target = move || {
+                            d.route.with(|r| Route {
+                                view: v,
+                                competition: r.competition.clone(),
+                                match_id: None,
+                                pitch: r.pitch,
+                            })
                         };
                         view! {
                             <span
                                 class="tab"
                                 class:current=move || view_now.get() == v
-                                aria-current=move || (view_now.get() == v).then_some("page")
                             >
-                                <RouteLink route=target>{v.label()}</RouteLink>
+                                <a
+                                    href=move || state::to_query(&target())
+                                    aria-current=move || (view_now.get() == v).then_some("page")
+                                    on:click=move |ev| {
+                                        if ev.ctrl_key() || ev.meta_key() || ev.shift_key() || ev.button() != 0 {
+                                            return;
+                                        }
+                                        ev.prevent_default();
+                                        d.navigate(target());
+                                    }
+                                >
+                                    {v.label()}
+                                </a>
                             </span>
                         }
                     })
