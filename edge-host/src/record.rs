@@ -217,6 +217,19 @@ struct ShotProbe {
     x_m: Option<IgnoredAny>,
 }
 
+/// `{"event": …, "before": […], "shot_id"?: …}` and nothing else, parsed in one pass: the
+/// common case on the live stream. Anything else (or any error) takes the general path, which
+/// tells the formats apart and names what is wrong.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WrappedFast<'a> {
+    event: Event,
+    #[serde(default)]
+    before: Vec<Event>,
+    #[serde(borrow, default)]
+    shot_id: Option<&'a RawValue>,
+}
+
 /// Decodes one record's data.
 pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
     let text = std::str::from_utf8(data).map_err(|e| {
@@ -225,6 +238,11 @@ pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
             format!("record data is not UTF-8 ({e})"),
         )
     })?;
+    if let Ok(fast) = serde_json::from_str::<WrappedFast>(text) {
+        if fast.before.len() <= MAX_BEFORE_EVENTS {
+            return finish_wrapped(&fast.event, &fast.before, fast.shot_id);
+        }
+    }
     if !text.trim_start().starts_with('{') {
         return Err(match serde_json::from_str::<IgnoredAny>(text) {
             Ok(_) => unknown_format("record is JSON but not an object"),
@@ -347,7 +365,15 @@ fn wrapped_wyscout(
     // Read in the order given, like the trainer reads its files: Wyscout's own order is not
     // always sorted by eventSec (duels share timestamps, some events are late), so sorting
     // here would change which events count as "before" and part the Lambda from training.
-    let shot = wyscout_shot(&event, &before)?;
+    finish_wrapped(&event, &before, shot_id)
+}
+
+fn finish_wrapped(
+    event: &Event,
+    before: &[Event],
+    shot_id: Option<&RawValue>,
+) -> Result<Decoded, Invalid> {
+    let shot = wyscout_shot(event, before)?;
     let shot_id = match shot_id {
         Some(raw) => ShotId::from_json(raw)?,
         None => ShotId::Int(event.id.into()),
