@@ -151,6 +151,30 @@ fn env_config(lambda: bool) -> Result<Config> {
     Config::from_lookup(|k| std::env::var(k).ok(), lambda).map_err(|e| anyhow!("{e}"))
 }
 
+/// Whether a local command talks to AWS (an emulator, usually) at all.
+fn needs_aws(config: &Config, model: &ModelArgs) -> bool {
+    config.output != SinkSpec::Stdout
+        || config.dead_letter != SinkSpec::Stdout
+        || (model.model.is_none()
+            && config
+                .registry
+                .as_deref()
+                .is_some_and(|r| r.starts_with("s3://")))
+}
+
+/// The SDK configuration from the environment, or — for local commands that never call AWS —
+/// an empty one, which costs nothing to make (loading credentials and TLS roots takes
+/// milliseconds of a cold start).
+async fn sdk_config_if(needed: bool) -> aws_config::SdkConfig {
+    if needed {
+        sdk_config().await
+    } else {
+        aws_config::SdkConfig::builder()
+            .behavior_version(aws_config::BehaviorVersion::latest())
+            .build()
+    }
+}
+
 async fn sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest())
         .load()
@@ -300,13 +324,13 @@ struct LocalHandler {
 }
 
 async fn local_handler(
-    started: Instant,
     config: &Config,
     sdk: &aws_config::SdkConfig,
     model: &ModelArgs,
 ) -> Result<LocalHandler> {
+    let engine_started = Instant::now();
     let (engine, module_source) = engine(config)?;
-    let engine_ms = started.elapsed().as_secs_f64() * 1e3;
+    let engine_ms = engine_started.elapsed().as_secs_f64() * 1e3;
     let fetch_started = Instant::now();
     let (fetched, registry) = local_model(model, config, sdk).await?;
     let fetch_ms = fetch_started.elapsed().as_secs_f64() * 1e3;
@@ -327,9 +351,12 @@ async fn local_handler(
 
 async fn lambda(started: Instant) -> Result<()> {
     let config = env_config(true)?;
-    let sdk = sdk_config().await;
+    let engine_started = Instant::now();
     let (engine, module_source) = engine(&config)?;
-    let engine_ms = started.elapsed().as_secs_f64() * 1e3;
+    let engine_ms = engine_started.elapsed().as_secs_f64() * 1e3;
+    let sdk_started = Instant::now();
+    let sdk = sdk_config().await;
+    let sdk_ms = sdk_started.elapsed().as_secs_f64() * 1e3;
     let location = config.registry.as_deref().expect("required in lambda mode");
     let registry = Registry::parse(location, || s3_client(&sdk));
     let fetch_started = Instant::now();
@@ -352,6 +379,7 @@ async fn lambda(started: Instant) -> Result<()> {
             "model_version": handler.serving().tag.version,
             "module": module_source,
             "engine_ms": engine_ms,
+            "sdk_ms": sdk_ms,
             "model_fetch_ms": fetch_ms,
             "init_ms": started.elapsed().as_secs_f64() * 1e3,
         })
@@ -383,8 +411,10 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
         )
     })?;
     let config = env_config(false)?;
-    let sdk = sdk_config().await;
-    let local = local_handler(started, &config, &sdk, &model).await?;
+    let sdk_started = Instant::now();
+    let sdk = sdk_config_if(needs_aws(&config, &model)).await;
+    let sdk_ms = sdk_started.elapsed().as_secs_f64() * 1e3;
+    let local = local_handler(&config, &sdk, &model).await?;
     let mut handler = local.handler;
     let ready_ms = started.elapsed().as_secs_f64() * 1e3;
     let batch_started = Instant::now();
@@ -395,6 +425,7 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
         "{}",
         serde_json::json!({"timing": {
             "module": local.module_source,
+            "sdk_ms": sdk_ms,
             "engine_ms": local.engine_ms,
             "model_fetch_ms": local.fetch_ms,
             "ready_ms": ready_ms,
@@ -408,9 +439,7 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
 async fn run_poll(options: PollOptions, model: ModelArgs) -> Result<()> {
     let config = env_config(false)?;
     let sdk = sdk_config().await;
-    let mut handler = local_handler(Instant::now(), &config, &sdk, &model)
-        .await?
-        .handler;
+    let mut handler = local_handler(&config, &sdk, &model).await?.handler;
     if matches!(config.output, SinkSpec::Stdout) {
         eprintln!("edge-host poll: XGOALS_OUTPUT_STREAM is not set; predictions go to stdout");
     }
