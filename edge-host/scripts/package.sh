@@ -40,9 +40,10 @@ if [ "${1:-}" = "--arm64" ]; then
   fi
   rustup target list --installed | grep -qx aarch64-unknown-linux-gnu \
     || rustup target add aarch64-unknown-linux-gnu
-  PATH="$VENV/bin:$PATH" cargo lambda build --release --arm64 -p edge-host --bin edge-host
+  PATH="$VENV/bin:$PATH" cargo lambda build --release --arm64 -p edge-host --bin edge-host \
+    --lambda-dir "$TARGET_DIR/lambda-build-arm64"
   OUT="$TARGET_DIR/lambda/edge-host-arm64"
-  BIN="$TARGET_DIR/aarch64-unknown-linux-gnu/release/edge-host"
+  BIN="$TARGET_DIR/lambda-build-arm64/edge-host/bootstrap"
   mkdir -p "$OUT/pkg"
   rm -f "$OUT/pkg/"*
   cp "$BIN" "$OUT/pkg/bootstrap"
