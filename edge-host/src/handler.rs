@@ -172,8 +172,8 @@ pub struct Processed {
     pub prediction_inputs: Vec<usize>,
     pub dead_letters: Vec<OutRecord>,
     pub dead_letter_inputs: Vec<usize>,
-    /// Scored shots, for the drift window: (input index, features, xG).
-    pub scored: Vec<(usize, FeatureRow, f32)>,
+    /// Scored shots, for the drift window: (features, xG), in the order of `predictions`.
+    pub scored: Vec<(FeatureRow, f32)>,
 }
 
 /// The model being served.
@@ -335,7 +335,7 @@ impl Handler {
                         data,
                     });
                     out.prediction_inputs.push(i);
-                    out.scored.push((i, *row, *xg));
+                    out.scored.push((*row, *xg));
                 }
                 Some(Err(e)) => invalid.push((i, e.clone())),
                 None => invalid.push((
@@ -418,7 +418,7 @@ impl Handler {
         for invalid in is_invalid {
             self.drift.record(!invalid);
         }
-        for (_, row, xg) in &processed.scored {
+        for (row, xg) in &processed.scored {
             self.drift.push(row, *xg);
         }
         let now_ms = std::time::SystemTime::now()

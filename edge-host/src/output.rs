@@ -132,26 +132,10 @@ pub fn encode_dead_letter(invalid: &Invalid, source: &Source, data: &[u8]) -> Ve
     serde_json::to_vec(&record).expect("a dead letter always serialises")
 }
 
-/// Standard base64 with padding (RFC 4648), the encoding Kinesis itself uses for data.
+/// Standard base64 with padding (RFC 4648), the encoding Kinesis itself uses for data (the
+/// AWS SDK's own implementation).
 pub fn base64(data: &[u8]) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
-    for chunk in data.chunks(3) {
-        let b = [
-            chunk[0],
-            chunk.get(1).copied().unwrap_or(0),
-            chunk.get(2).copied().unwrap_or(0),
-        ];
-        let n = u32::from(b[0]) << 16 | u32::from(b[1]) << 8 | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    aws_smithy_types::base64::encode(data)
 }
 
 #[cfg(test)]
