@@ -147,6 +147,13 @@ enum RegistryAction {
     List,
     /// Print a version's manifest.
     Show { version: String },
+    /// Publish a model folder (`trainer train --out DIR`, or a version folder of another
+    /// registry) as the version its manifest names; checks the model's sha256 and format
+    /// first. Publishing the same model again changes nothing.
+    ///
+    /// Example: trainer registry --registry s3://xgoals-models/registry add .xgoals/registry/versions/m-dba3ba884ed5
+    #[command(verbatim_doc_comment)]
+    Add { dir: PathBuf },
     /// Make VERSION production if it is at least as good as the current production on the
     /// candidate's test set (log loss); --force promotes anyway.
     Promote {
@@ -252,6 +259,17 @@ fn run(cli: Cli) -> Result<()> {
                 RegistryAction::Show { version } => {
                     let bytes = reg.file(&version, "manifest.json")?;
                     println!("{}", String::from_utf8_lossy(&bytes));
+                }
+                RegistryAction::Add { dir } => {
+                    let (version, created) = reg.publish_dir(&dir)?;
+                    println!(
+                        "{version}\t{}",
+                        if created {
+                            format!("published to {}", reg.describe())
+                        } else {
+                            format!("already in {}", reg.describe())
+                        }
+                    );
                 }
                 RegistryAction::Promote {
                     version,

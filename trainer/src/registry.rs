@@ -38,10 +38,14 @@ use aws_sdk_s3::error::ProvideErrorMetadata;
 use aws_sdk_s3::primitives::ByteStream;
 use serde::{Deserialize, Serialize};
 
+use crate::train::sha256_hex;
+
 /// Key of the production alias.
 pub const PRODUCTION_KEY: &str = "production.json";
 /// Name of the file whose presence makes a version exist; written last by [`Registry::publish`].
 pub const MANIFEST_NAME: &str = "manifest.json";
+/// The model file of every version.
+pub const MODEL_NAME: &str = "model.xgm";
 /// Folder (key prefix) holding one sub-folder per version.
 pub const VERSIONS_PREFIX: &str = "versions/";
 /// Longest accepted version string or file name.
@@ -745,6 +749,78 @@ impl Registry {
         Ok(alias)
     }
 
+    /// Publishes a model folder — the `--out` folder of `trainer train`, a pipeline stage
+    /// folder, or a version folder copied from another registry — under the version its
+    /// `manifest.json` names (`model_version`). Every regular file directly in `dir` whose name
+    /// is a valid registry file name is published; sub-folders and dot-files are skipped.
+    ///
+    /// Before anything is written, the folder must hold `model.xgm` and `manifest.json`, the
+    /// model's sha256 must equal the manifest's `model_sha256`, and the scorer must accept the
+    /// model. Returns the version and whether it was new; a version already registered with the
+    /// same model bytes is left as it is (versions are named by the model's content hash, so
+    /// only the manifest's timestamps can differ).
+    pub fn publish_dir(&self, dir: &Path) -> Result<(String, bool)> {
+        let read = |name: &str| -> Result<Vec<u8>> {
+            let p = dir.join(name);
+            fs::read(&p).with_context(|| format!("reading {}", p.display()))
+        };
+        let manifest_bytes = read(MANIFEST_NAME)?;
+        let manifest: serde_json::Value = serde_json::from_slice(&manifest_bytes)
+            .with_context(|| format!("{} is not JSON", dir.join(MANIFEST_NAME).display()))?;
+        let field = |name: &str| -> Result<String> {
+            manifest[name]
+                .as_str()
+                .map(str::to_string)
+                .with_context(|| {
+                    format!(
+                        "{}: field {name} is missing or not a string",
+                        dir.join(MANIFEST_NAME).display()
+                    )
+                })
+        };
+        let version = field("model_version")?;
+        check_version(&version)
+            .with_context(|| format!("model_version in {}", dir.join(MANIFEST_NAME).display()))?;
+        let model = read(MODEL_NAME)?;
+        let sha = sha256_hex(&model);
+        let pinned = field("model_sha256")?;
+        if !sha.eq_ignore_ascii_case(&pinned) {
+            bail!(
+                "{} has sha256 {sha}, but {} says model_sha256 {pinned}",
+                dir.join(MODEL_NAME).display(),
+                dir.join(MANIFEST_NAME).display()
+            );
+        }
+        scorer::Model::parse(&model).with_context(|| {
+            format!(
+                "{} is not a model this scorer reads",
+                dir.join(MODEL_NAME).display()
+            )
+        })?;
+
+        let mut names = Vec::new();
+        for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
+            let entry = entry.with_context(|| format!("listing {}", dir.display()))?;
+            let Some(name) = entry.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if entry.file_type()?.is_file() && check_file_name(&name).is_ok() {
+                names.push(name);
+            }
+        }
+        names.sort();
+        let mut files = Vec::with_capacity(names.len());
+        for name in &names {
+            files.push((name.as_str(), read(name)?));
+        }
+
+        if self.versions()?.contains(&version) && self.file(&version, MODEL_NAME)? == model {
+            return Ok((version, false));
+        }
+        let created = self.publish(&version, &files)?;
+        Ok((version, created))
+    }
+
     fn version_exists(&self, version: &str) -> Result<bool> {
         Ok(self.store.get(&file_key(version, MANIFEST_NAME))?.is_some())
     }
@@ -801,5 +877,83 @@ mod tests {
         check_version(&"v".repeat(64)).unwrap();
         assert!(check_file_name(".hidden").is_err());
         check_file_name("model.xgm").unwrap();
+    }
+
+    /// A model folder as `trainer train --out` writes it (the fields `publish_dir` reads).
+    fn model_dir(model: &[u8], version: &str) -> tempfile::TempDir {
+        let dir = tempfile::tempdir().unwrap();
+        let manifest = serde_json::json!({
+            "model_version": version,
+            "model_sha256": sha256_hex(model),
+        });
+        fs::write(dir.path().join(MODEL_NAME), model).unwrap();
+        fs::write(dir.path().join(MANIFEST_NAME), manifest.to_string()).unwrap();
+        fs::write(dir.path().join("report.md"), "# report\n").unwrap();
+        fs::create_dir(dir.path().join("sub")).unwrap();
+        fs::write(dir.path().join(".hidden"), "x").unwrap();
+        dir
+    }
+
+    fn test_model() -> Vec<u8> {
+        scorer::synth::model(7, 3, 2).to_bytes()
+    }
+
+    #[test]
+    fn publish_dir_registers_the_folder_once() {
+        let reg_dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(reg_dir.path().to_str().unwrap()).unwrap();
+        let dir = model_dir(&test_model(), "m-1");
+        assert_eq!(reg.publish_dir(dir.path()).unwrap(), ("m-1".into(), true));
+        assert_eq!(
+            reg.file_names("m-1").unwrap(),
+            [MANIFEST_NAME, MODEL_NAME, "report.md"]
+        );
+        assert_eq!(reg.file("m-1", MODEL_NAME).unwrap(), test_model());
+        // Same model again, even with a rewritten manifest: nothing changes.
+        let manifest = dir.path().join(MANIFEST_NAME);
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+        m["trained_at_unix_s"] = 5.into();
+        fs::write(&manifest, m.to_string()).unwrap();
+        assert_eq!(reg.publish_dir(dir.path()).unwrap(), ("m-1".into(), false));
+        assert!(!String::from_utf8(reg.file("m-1", MANIFEST_NAME).unwrap())
+            .unwrap()
+            .contains("trained_at"));
+    }
+
+    #[test]
+    fn publish_dir_refuses_bad_folders_before_writing() {
+        let reg_dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(reg_dir.path().to_str().unwrap()).unwrap();
+        let message = |dir: &Path| format!("{:#}", reg.publish_dir(dir).unwrap_err());
+
+        let missing = tempfile::tempdir().unwrap();
+        assert!(message(missing.path()).contains("manifest.json"));
+
+        let tampered = model_dir(&test_model(), "m-2");
+        let mut bytes = test_model();
+        *bytes.last_mut().unwrap() ^= 1;
+        fs::write(tampered.path().join(MODEL_NAME), &bytes).unwrap();
+        assert!(message(tampered.path()).contains("sha256"));
+
+        let not_a_model = model_dir(b"hello", "m-3");
+        assert!(message(not_a_model.path()).contains("not a model"));
+
+        let hostile = model_dir(&test_model(), "../escape");
+        assert!(message(hostile.path()).contains("model_version"));
+
+        let no_version = model_dir(&test_model(), "m-4");
+        fs::write(
+            no_version.path().join(MANIFEST_NAME),
+            "{\"model_version\": 4}",
+        )
+        .unwrap();
+        assert!(message(no_version.path()).contains("field model_version"));
+
+        let not_json = model_dir(&test_model(), "m-5");
+        fs::write(not_json.path().join(MANIFEST_NAME), "{").unwrap();
+        assert!(message(not_json.path()).contains("is not JSON"));
+
+        assert!(reg.versions().unwrap().is_empty());
     }
 }
