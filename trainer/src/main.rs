@@ -160,6 +160,10 @@ enum RegistryAction {
         version: String,
         #[arg(long)]
         force: bool,
+        /// A refusal is not an error: print the comparison, keep production, exit 0 (for CD,
+        /// which promotes each new model only if it measures better).
+        #[arg(long, conflicts_with = "force")]
+        if_better: bool,
         #[arg(long, default_value = ".xgoals/cache")]
         cache_dir: PathBuf,
     },
@@ -274,12 +278,20 @@ fn run(cli: Cli) -> Result<()> {
                 RegistryAction::Promote {
                     version,
                     force,
+                    if_better,
                     cache_dir,
                 } => {
                     let c =
                         trainer::promote::promote(&reg, &version, force, &cache_dir, &progress)?;
                     println!("{}", serde_json::to_string_pretty(&c)?);
-                    if !c.promoted && c.production.as_deref() != Some(version.as_str()) {
+                    let refused = !c.promoted && c.production.as_deref() != Some(version.as_str());
+                    if refused && if_better {
+                        eprintln!(
+                            "kept production {}: {}",
+                            c.production.as_deref().unwrap_or("(none)"),
+                            c.reason
+                        );
+                    } else if refused {
                         bail!(
                             "refused to promote {version}: {} (use --force to override)",
                             c.reason

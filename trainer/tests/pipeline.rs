@@ -81,6 +81,25 @@ fn pipeline_caches_stages_registers_and_promotes() {
         ],
     );
     assert!(!ok && err.contains("refused to promote bad"), "{err}");
+    // CD's form: a refusal is reported and production stays, without failing the job.
+    let (ok, out, err) = trainer(
+        d,
+        &[
+            "registry",
+            "--registry",
+            "reg",
+            "promote",
+            "bad",
+            "--if-better",
+            "--cache-dir",
+            "work/cache",
+        ],
+    );
+    assert!(ok, "{err}");
+    assert!(out.contains("\"promoted\": false"), "{out}");
+    assert!(err.contains(&format!("kept production {version}")), "{err}");
+    let (_, list, _) = trainer(d, &["registry", "--registry", "reg", "list"]);
+    assert!(list.contains(&format!("* {version}")), "{list}");
     let (ok, out, err) = trainer(
         d,
         &[
