@@ -1,74 +1,96 @@
+# What deployments, producers, consumers and people need (docs/DEPLOY.md uses these names).
+
 output "input_stream_name" {
   description = "Kinesis stream producers put shot records on (partition key: shot id)."
-  value       = aws_kinesis_stream.input.name
-}
-
-output "input_stream_arn" {
-  description = "ARN of the input stream."
-  value       = aws_kinesis_stream.input.arn
+  value       = module.kinesis.input_stream_name
 }
 
 output "output_stream_name" {
   description = "Kinesis stream the predictions are written to (XGOALS_OUTPUT_STREAM)."
-  value       = aws_kinesis_stream.output.name
+  value       = module.kinesis.output_stream_name
 }
 
-output "output_stream_arn" {
-  description = "ARN of the output stream."
-  value       = aws_kinesis_stream.output.arn
+output "dead_letter_stream_name" {
+  description = "Kinesis stream of invalid records, or null when dead letters go to S3 (see dead_letter)."
+  value       = one(module.kinesis.dead_letter_stream_names)
 }
 
 output "dead_letter" {
-  description = "The dead-letter destination as the function sees it (XGOALS_DEAD_LETTER)."
+  description = "The dead-letter destination as the function sees it (XGOALS_DEAD_LETTER): kinesis:STREAM or s3://BUCKET/PREFIX."
   value       = local.dead_letter_target
+}
+
+output "dead_letter_bucket_name" {
+  description = "Bucket of the S3 dead letters, or null when dead letters go to Kinesis."
+  value       = one(module.dead_letter_bucket[*].name)
+}
+
+output "registry_bucket_name" {
+  description = "Name of the model registry bucket (created or existing)."
+  value       = module.registry.bucket_name
 }
 
 output "registry_url" {
   description = "The model registry (XGOALS_REGISTRY); pass it to `trainer registry --registry`."
-  value       = local.edge_host_environment.XGOALS_REGISTRY
-}
-
-output "registry_bucket" {
-  description = "Name of the registry bucket (created or existing)."
-  value       = local.registry_bucket
+  value       = module.registry.url
 }
 
 output "function_name" {
   description = "Name of the edge-host function (also the FunctionName dimension of its metrics)."
-  value       = aws_lambda_function.edge_host.function_name
-}
-
-output "function_arn" {
-  description = "ARN of the edge-host function."
-  value       = aws_lambda_function.edge_host.arn
+  value       = module.lambda.function_name
 }
 
 output "function_environment" {
   description = "The environment the function runs with (edge-host's configuration contract)."
-  value       = local.edge_host_environment
+  value       = module.lambda.environment
 }
 
 output "log_group_name" {
   description = "CloudWatch log group of the function (logs and EMF metric lines)."
-  value       = aws_cloudwatch_log_group.edge_host.name
+  value       = module.lambda.log_group_name
 }
 
 output "event_source_mapping_uuid" {
   description = "UUID of the input stream -> function mapping (for `aws lambda update-event-source-mapping`)."
-  value       = aws_lambda_event_source_mapping.shots.uuid
+  value       = module.event_source_mapping.uuid
 }
 
 output "on_failure_queue_url" {
   description = "SQS queue holding metadata of batches the mapping gave up on (shard and sequence range to replay)."
-  value       = aws_sqs_queue.on_failure.url
+  value       = module.event_source_mapping.on_failure_queue_url
 }
 
 output "alarm_topic_arn" {
   description = "SNS topic every alarm notifies; subscribe on-call tooling to it."
-  value       = aws_sns_topic.alarms.arn
+  value       = module.monitoring.alarm_topic_arn
 }
 
 output "alarm_names" {
   description = "Names of the CloudWatch alarms."
-  value       = [for a in aws_cloudwatch_metric_alarm.edge_host : a.alarm_name]
+  value       = module.monitoring.alarm_names
+}
+
+output "dashboard_name" {
+  description = "CloudWatch dashboard with drift, iterator age, errors and the dead-letter rate."
+  value       = module.monitoring.dashboard_name
+}
+
+output "site_bucket_name" {
+  description = "Bucket the web app (www-dist) is uploaded to (scripts/upload-site.sh)."
+  value       = module.site.bucket_name
+}
+
+output "site_distribution_id" {
+  description = "CloudFront distribution of the site (invalidated after an upload)."
+  value       = module.site.distribution_id
+}
+
+output "site_domain_name" {
+  description = "The distribution's *.cloudfront.net domain (target of DNS records for site_aliases)."
+  value       = module.site.domain_name
+}
+
+output "site_url" {
+  description = "URL of the web app."
+  value       = module.site.url
 }

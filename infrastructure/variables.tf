@@ -174,7 +174,7 @@ variable "registry_noncurrent_version_days" {
 }
 
 variable "s3_access_log_bucket" {
-  description = "Name of an existing bucket that receives S3 server access logs of the created buckets. Null disables access logging."
+  description = "Name of an existing bucket that receives S3 server access logs of the created buckets (registry, site, dead letters). Null disables access logging."
   type        = string
   default     = null
 }
@@ -205,7 +205,7 @@ variable "model_recheck_s" {
 # The function
 
 variable "lambda_zip_path" {
-  description = "Path of the packaged bootstrap zip. Null picks the packaging command's output for the architecture: ../target/lambda/edge-host-arm64/bootstrap.zip (arm64) or ../target/lambda/edge-host/bootstrap.zip (x86_64), relative to this directory."
+  description = "Path of the packaged bootstrap zip (edge-host/scripts/package.sh). Null picks the packaging command's output for the architecture: ../target/lambda/edge-host-arm64/bootstrap.zip (arm64) or ../target/lambda/edge-host/bootstrap.zip (x86_64), relative to this directory; set it when CARGO_TARGET_DIR is elsewhere."
   type        = string
   default     = null
 
@@ -351,24 +351,24 @@ variable "starting_position" {
 }
 
 variable "maximum_retry_attempts" {
-  description = "Retries of a failing batch before its metadata goes to the on-failure queue (-1 = until the record expires, up to 10000)."
+  description = "Retries of a failing batch before its metadata goes to the on-failure queue (0 to 10000). Bounded: Lambda's -1 (retry until the record expires) would let one bad batch block its shard for the stream's whole retention."
   type        = number
   default     = 10
 
   validation {
-    condition     = var.maximum_retry_attempts >= -1 && var.maximum_retry_attempts <= 10000
-    error_message = "maximum_retry_attempts must be between -1 and 10000."
+    condition     = var.maximum_retry_attempts >= 0 && var.maximum_retry_attempts <= 10000
+    error_message = "maximum_retry_attempts must be between 0 and 10000 (bounded; -1 is not accepted)."
   }
 }
 
 variable "maximum_record_age_s" {
-  description = "Records older than this many seconds are not retried but sent to the on-failure queue (-1 = no limit, else 60 to 604800)."
+  description = "Records older than this many seconds are not retried but sent to the on-failure queue (60 to 604800). Bounded: -1 (no limit) is not accepted."
   type        = number
   default     = 3600
 
   validation {
-    condition     = var.maximum_record_age_s == -1 || (var.maximum_record_age_s >= 60 && var.maximum_record_age_s <= 604800)
-    error_message = "maximum_record_age_s must be -1 or between 60 and 604800."
+    condition     = var.maximum_record_age_s >= 60 && var.maximum_record_age_s <= 604800
+    error_message = "maximum_record_age_s must be between 60 and 604800 (bounded; -1 is not accepted)."
   }
 }
 
@@ -466,5 +466,80 @@ variable "drift_share_alarm" {
   validation {
     condition     = var.drift_share_alarm >= 0 && var.drift_share_alarm <= 1
     error_message = "drift_share_alarm must be between 0 and 1."
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# Site (www-dist behind CloudFront)
+
+variable "site_price_class" {
+  description = "CloudFront price class of the site: PriceClass_100 (North America, Europe), PriceClass_200 or PriceClass_All."
+  type        = string
+  default     = "PriceClass_100"
+
+  validation {
+    condition     = contains(["PriceClass_100", "PriceClass_200", "PriceClass_All"], var.site_price_class)
+    error_message = "site_price_class must be PriceClass_100, PriceClass_200 or PriceClass_All."
+  }
+}
+
+variable "site_noncurrent_version_days" {
+  description = "Days a replaced object version of the site bucket is kept (for a manual rollback of an upload)."
+  type        = number
+  default     = 30
+
+  validation {
+    condition     = var.site_noncurrent_version_days >= 1
+    error_message = "site_noncurrent_version_days must be at least 1."
+  }
+}
+
+variable "site_aliases" {
+  description = "Custom domain names of the site (DNS is not managed here: point a CNAME or alias record at the site_domain_name output). Needs site_acm_certificate_arn."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.site_aliases : can(regex("^([a-z0-9-]+\\.)+[a-z]{2,}$", a))])
+    error_message = "site_aliases must be lowercase domain names."
+  }
+
+  # Cross-variable validation: Terraform >= 1.9 (versions.tf requires 1.11).
+  validation {
+    condition     = length(var.site_aliases) == 0 || var.site_acm_certificate_arn != null
+    error_message = "site_aliases need site_acm_certificate_arn: CloudFront serves a custom domain only with a certificate for it."
+  }
+}
+
+variable "site_acm_certificate_arn" {
+  description = "ARN of an ACM certificate in us-east-1 (CloudFront only uses that region) covering site_aliases. Null serves the *.cloudfront.net certificate."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.site_acm_certificate_arn == null || can(regex("^arn:aws[a-z-]*:acm:us-east-1:[0-9]{12}:certificate/", coalesce(var.site_acm_certificate_arn, "x")))
+    error_message = "site_acm_certificate_arn must be null or an ACM certificate ARN in us-east-1."
+  }
+}
+
+variable "site_web_acl_id" {
+  description = "ARN of a WAFv2 web ACL with CLOUDFRONT scope to attach to the site's distribution. Null attaches none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.site_web_acl_id == null || can(regex("^arn:aws[a-z-]*:wafv2:us-east-1:[0-9]{12}:global/webacl/", coalesce(var.site_web_acl_id, "x")))
+    error_message = "site_web_acl_id must be null or a WAFv2 web ACL ARN with CLOUDFRONT (global) scope."
+  }
+}
+
+variable "site_cloudfront_log_bucket" {
+  description = "Name of an existing bucket with ACLs enabled that receives CloudFront standard logs of the site. Null disables them."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.site_cloudfront_log_bucket == null || can(regex("^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$", coalesce(var.site_cloudfront_log_bucket, "x")))
+    error_message = "site_cloudfront_log_bucket must be null or a bucket name."
   }
 }

@@ -1,7 +1,10 @@
-# Terraform and provider versions. The configuration uses only Terraform >= 1.5 syntax
-# (validation blocks, cross-variable conditions only via locals) and the hashicorp/aws 5.x resource schema.
+# Terraform, the provider and where state lives.
+#
+# Terraform >= 1.11: the S3 backend's native lock file (use_lockfile) is generally available
+# from 1.11, so state needs no DynamoDB table. The configuration uses the hashicorp/aws 5.x
+# resource schema.
 terraform {
-  required_version = ">= 1.5.0"
+  required_version = ">= 1.11.0"
 
   required_providers {
     aws = {
@@ -9,6 +12,12 @@ terraform {
       version = "~> 5.0"
     }
   }
+
+  # Partial configuration: one state per environment, chosen at init time (docs/DEPLOY.md):
+  #   terraform init -backend-config=vars/stg.s3.tfbackend -backend-config="bucket=<state bucket>"
+  # vars/<env>.s3.tfbackend holds key, region, encryption and locking; the bucket name, which
+  # contains the account id, is given on the command line.
+  backend "s3" {}
 }
 
 provider "aws" {
@@ -18,6 +27,3 @@ provider "aws" {
     tags = merge({ Project = "xgoals", Component = "edge-host" }, var.tags)
   }
 }
-
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}

@@ -1,21 +1,22 @@
 # One customer-managed key for the operational plumbing that AWS-managed keys cannot serve:
 # CloudWatch alarms cannot publish to an SNS topic encrypted with aws/sns, and a log group can
 # only be encrypted with a key whose policy admits CloudWatch Logs. The same key encrypts the
-# on-failure queue. The streams use the AWS-managed alias/aws/kinesis and the registry aws/s3.
+# event source mapping's on-failure queue. The streams use the AWS-managed alias/aws/kinesis and
+# the registry bucket aws/s3.
 
-resource "aws_kms_key" "ops" {
+resource "aws_kms_key" "this" {
   description             = "${var.name_prefix} edge-host: alarm topic, log group, on-failure queue"
   enable_key_rotation     = true
   deletion_window_in_days = 30
-  policy                  = data.aws_iam_policy_document.ops_key.json
+  policy                  = data.aws_iam_policy_document.key.json
 }
 
-resource "aws_kms_alias" "ops" {
+resource "aws_kms_alias" "this" {
   name          = "alias/${var.name_prefix}-edge-host-ops"
-  target_key_id = aws_kms_key.ops.key_id
+  target_key_id = aws_kms_key.this.key_id
 }
 
-data "aws_iam_policy_document" "ops_key" {
+data "aws_iam_policy_document" "key" {
   #checkov:skip=CKV_AWS_109:A key policy's Resource "*" means this key only; the account-root statement is AWS's default delegation to IAM.
   #checkov:skip=CKV_AWS_111:A key policy's Resource "*" means this key only; the account-root statement is AWS's default delegation to IAM.
   #checkov:skip=CKV_AWS_356:A key policy's Resource "*" means this key only; it cannot name anything else.
@@ -25,7 +26,7 @@ data "aws_iam_policy_document" "ops_key" {
     resources = ["*"]
     principals {
       type        = "AWS"
-      identifiers = ["arn:${local.partition}:iam::${local.account_id}:root"]
+      identifiers = ["arn:${var.partition}:iam::${var.account_id}:root"]
     }
   }
 
@@ -50,7 +51,7 @@ data "aws_iam_policy_document" "ops_key" {
     condition {
       test     = "ArnEquals"
       variable = "kms:EncryptionContext:aws:logs:arn"
-      values   = [local.log_group_arn]
+      values   = [var.log_group_arn]
     }
   }
 }

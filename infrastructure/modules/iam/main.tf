@@ -1,10 +1,12 @@
-# The function's role: least privilege, every statement names its resources.
-#   - read (and list) only the registry prefix;
-#   - put only to the output stream and the dead-letter destination;
+# The function's execution role: least privilege, every statement names its resources and no
+# action has a wildcard.
+#   - write only its own log group;
 #   - read only the input stream (what the event source mapping does with this role);
-#   - write only its own log group; send only to its on-failure queue.
+#   - put only to the output stream and the dead-letter destination;
+#   - read only the registry keys edge-host reads, list only under the registry prefix;
+#   - send only to the mapping's on-failure queue.
 
-data "aws_iam_policy_document" "edge_host_assume" {
+data "aws_iam_policy_document" "assume" {
   statement {
     actions = ["sts:AssumeRole"]
     principals {
@@ -14,28 +16,28 @@ data "aws_iam_policy_document" "edge_host_assume" {
     condition {
       test     = "StringEquals"
       variable = "aws:SourceAccount"
-      values   = [local.account_id]
+      values   = [var.account_id]
     }
   }
 }
 
-resource "aws_iam_role" "edge_host" {
-  name               = "${var.name_prefix}-edge-host"
-  description        = "Execution role of ${local.function_name}"
-  assume_role_policy = data.aws_iam_policy_document.edge_host_assume.json
+resource "aws_iam_role" "this" {
+  name               = var.role_name
+  description        = "Execution role of the ${var.function_name} function"
+  assume_role_policy = data.aws_iam_policy_document.assume.json
 }
 
-resource "aws_iam_role_policy" "edge_host" {
+resource "aws_iam_role_policy" "this" {
   name   = "edge-host"
-  role   = aws_iam_role.edge_host.id
-  policy = data.aws_iam_policy_document.edge_host.json
+  role   = aws_iam_role.this.id
+  policy = data.aws_iam_policy_document.this.json
 }
 
-data "aws_iam_policy_document" "edge_host" {
+data "aws_iam_policy_document" "this" {
   statement {
     sid       = "WriteOwnLogGroup"
     actions   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-    resources = ["${local.log_group_arn}:*"]
+    resources = ["${var.log_group_arn}:*"]
   }
 
   statement {
@@ -48,30 +50,30 @@ data "aws_iam_policy_document" "edge_host" {
       "kinesis:ListShards",
       "kinesis:SubscribeToShard",
     ]
-    resources = [aws_kinesis_stream.input.arn]
+    resources = [var.input_stream_arn]
   }
 
   statement {
     sid       = "PutOutputAndDeadLetterStreams"
     actions   = ["kinesis:PutRecord", "kinesis:PutRecords"]
-    resources = concat([aws_kinesis_stream.output.arn], aws_kinesis_stream.dead_letter[*].arn)
+    resources = var.put_stream_arns
   }
 
   statement {
     sid       = "ReadRegistryObjects"
     actions   = ["s3:GetObject"]
-    resources = ["${local.registry_bucket_arn}/${var.registry_prefix}/*"]
+    resources = var.registry_object_arns
   }
 
   # Listing, restricted to the registry prefix. Without any s3:ListBucket, S3 answers a GetObject
   # for a missing key with 403 instead of 404, and edge-host reports "access denied" rather than
   # "missing" for an empty registry. Whether S3 honours this prefix-conditioned grant for that
-  # 404 is not verified (no AWS account here): if a missing production.json still shows up as
+  # 404 is not verified against AWS: if a missing production.json still shows up as
   # AccessDenied, that is why, and dropping the condition is the fix (it exposes key names only).
   statement {
     sid       = "ListRegistryPrefix"
     actions   = ["s3:ListBucket"]
-    resources = [local.registry_bucket_arn]
+    resources = [var.registry_bucket_arn]
     condition {
       test     = "StringLike"
       variable = "s3:prefix"
@@ -80,11 +82,11 @@ data "aws_iam_policy_document" "edge_host" {
   }
 
   dynamic "statement" {
-    for_each = local.dead_letter_to_s3 ? [1] : []
+    for_each = length(var.dead_letter_object_arns) > 0 ? [1] : []
     content {
       sid       = "PutDeadLetterObjects"
       actions   = ["s3:PutObject"]
-      resources = ["${module.dead_letter_bucket[0].arn}/${var.dead_letter_s3_prefix}/*"]
+      resources = var.dead_letter_object_arns
     }
   }
 
@@ -105,12 +107,12 @@ data "aws_iam_policy_document" "edge_host" {
   statement {
     sid       = "SendToOnFailureQueue"
     actions   = ["sqs:SendMessage"]
-    resources = [aws_sqs_queue.on_failure.arn]
+    resources = [var.on_failure_queue_arn]
   }
 
   statement {
     sid       = "EncryptForOnFailureQueue"
     actions   = ["kms:GenerateDataKey", "kms:Decrypt"]
-    resources = [aws_kms_key.ops.arn]
+    resources = [var.ops_key_arn]
   }
 }
