@@ -1,7 +1,9 @@
-# Checks of infrastructure/ (Terraform for edge-host on AWS). Source it after .ci/lib.sh and
-# call infra_checks. `terraform init` cannot fetch the AWS provider on CI machines, so there is
-# no validate/plan here: formatting, checkov's security rules, and a Python test that parses
-# the .tf files and asserts the settings edge-host depends on (infrastructure/tests/).
+# Checks of infrastructure/ (Terraform for edge-host and the site on AWS: root module wiring
+# modules/*, environments in vars/). Source it after .ci/lib.sh and call infra_checks.
+# `terraform init` cannot fetch the AWS provider on CI machines, so validate/plan run in CD
+# (docs/DEPLOY.md); here: formatting, checkov's security rules, and Python tests that parse the
+# .tf/.tfvars files (module wiring and references, the settings edge-host depends on) and run
+# scripts/upload-site.sh against a stub aws (infrastructure/tests/).
 
 # checkov (with python-hcl2, which the test uses) in a venv outside the clone. Pinned: a newer
 # checkov brings new rules, and the gate should only change when someone bumps this.
@@ -42,7 +44,7 @@ infra_checks() {
     --compact --quiet
   done_step
 
-  step "infrastructure: settings edge-host depends on (infrastructure/tests, python-hcl2)"
+  step "infrastructure: wiring and settings edge-host depends on (infrastructure/tests, python-hcl2)"
   PYTHONDONTWRITEBYTECODE=1 "$CHECKOV_VENV/bin/python" -m unittest discover -s "$infra/tests" -t "$infra/tests"
   done_step
 }
