@@ -33,7 +33,7 @@ maximum_retry_attempts = 10
 maximum_record_age_s   = 3600
 bisect_batch_on_error  = true
 
-alarm_email           = "xgoals-oncall@example.com"
+alarm_email           = "xgoals-oncall@example.com" # the on-call address (confirm the subscription mail)
 iterator_age_alarm_ms = 60000
 invalid_share_alarm   = 0.01
 psi_prediction_alarm  = 0.2
