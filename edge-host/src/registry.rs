@@ -314,15 +314,28 @@ fn parse_json<T: for<'de> Deserialize<'de>>(key: &str, bytes: &[u8]) -> Result<T
 }
 
 /// A model from a plain file (`--model model.xgm`) or a version folder holding
-/// `manifest.json` (as `trainer train --out` writes): checked like a registry version.
+/// `manifest.json` (as `trainer train --out` writes): checked like a registry version. A
+/// folder's version is its manifest's `model_version` (what the registry would call it once
+/// published), else the folder's name, else `local`.
 pub async fn fetch_path(path: &Path) -> Result<FetchedModel, RegistryError> {
     if path.is_dir() {
-        let name = path
-            .file_name()
-            .and_then(|n| n.to_str())
-            .filter(|n| is_valid_version(n))
-            .unwrap_or("local")
-            .to_string();
+        #[derive(Deserialize)]
+        struct Named {
+            model_version: Option<String>,
+        }
+        let from_manifest = std::fs::read(path.join(MANIFEST_NAME))
+            .ok()
+            .and_then(|bytes| serde_json::from_slice::<Named>(&bytes).ok())
+            .and_then(|m| m.model_version)
+            .filter(|v| is_valid_version(v));
+        let name = from_manifest
+            .or_else(|| {
+                path.file_name()
+                    .and_then(|n| n.to_str())
+                    .filter(|n| is_valid_version(n))
+                    .map(str::to_string)
+            })
+            .unwrap_or_else(|| "local".to_string());
         return Registry::Local(path.to_path_buf())
             .fetch_dir(&name, "")
             .await;

@@ -65,6 +65,63 @@ fn invoke_prints_predictions_dead_letters_and_the_response() {
 }
 
 #[test]
+fn a_model_folder_is_named_by_its_manifest() {
+    // As `trainer train --out any-name` writes it: the predictions must carry the version the
+    // registry will know the model by, so local runs and the deployed function agree.
+    let dir = tempfile::tempdir().unwrap();
+    let folder = dir.path().join("any-name");
+    std::fs::create_dir(&folder).unwrap();
+    let model = std::fs::read(repo_path(MODEL)).unwrap();
+    std::fs::write(folder.join("model.xgm"), &model).unwrap();
+    std::fs::write(
+        folder.join("manifest.json"),
+        common::manifest("m-0123456789ab", &model),
+    )
+    .unwrap();
+    let o = edge_host(
+        &[
+            "invoke",
+            "--event",
+            EVENT,
+            "--model",
+            folder.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let versions: Vec<String> = stdout
+        .lines()
+        .filter(|l| l.contains("\"prediction\""))
+        .map(|l| prediction(l.as_bytes()).2)
+        .collect();
+    assert_eq!(versions, ["m-0123456789ab"; 4]);
+
+    // A manifest without a usable version: the folder's name.
+    std::fs::write(
+        folder.join("manifest.json"),
+        common::manifest("../bad", &model),
+    )
+    .unwrap();
+    let o = edge_host(
+        &[
+            "invoke",
+            "--event",
+            EVENT,
+            "--model",
+            folder.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    assert!(
+        stdout.contains("\"model_version\":\"any-name\""),
+        "{stdout}"
+    );
+}
+
+#[test]
 fn a_precompiled_module_gives_the_same_output() {
     let dir = tempfile::tempdir().unwrap();
     let cwasm = dir.path().join("scorer.cwasm");

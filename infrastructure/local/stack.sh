@@ -170,7 +170,8 @@ cmd_up() {
       source "$ROOT/.ci/web.sh"
       web_tools
       web_build_site
-      web_export_data dev --model "$dir"
+      web_export_data dev --model "$dir/model.xgm" --manifest "$dir/manifest.json" \
+        --cache-dir "$STATE/cache"
     fi
     local web_port=${XGOALS_WEB_PORT:-$(py free-port)}
     start site node "$ROOT/web/e2e/serve.mjs" "$ROOT/www-dist" "$web_port"
