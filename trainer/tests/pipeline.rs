@@ -68,51 +68,22 @@ fn pipeline_caches_stages_registers_and_promotes() {
         scorer::synth::model(1, 20, 4).to_bytes(),
     )
     .unwrap();
-    let (ok, _, err) = trainer(
-        d,
-        &[
-            "registry",
-            "--registry",
-            "reg",
-            "promote",
-            "bad",
-            "--cache-dir",
-            "work/cache",
-        ],
-    );
+    let promote = |version: &str, flag: Option<&str>| {
+        let mut args = vec!["registry", "--registry", "reg", "promote", version];
+        args.extend(flag);
+        args.extend(["--cache-dir", "work/cache"]);
+        trainer(d, &args)
+    };
+    let (ok, _, err) = promote("bad", None);
     assert!(!ok && err.contains("refused to promote bad"), "{err}");
     // CD's form: a refusal is reported and production stays, without failing the job.
-    let (ok, out, err) = trainer(
-        d,
-        &[
-            "registry",
-            "--registry",
-            "reg",
-            "promote",
-            "bad",
-            "--if-better",
-            "--cache-dir",
-            "work/cache",
-        ],
-    );
+    let (ok, out, err) = promote("bad", Some("--if-better"));
     assert!(ok, "{err}");
     assert!(out.contains("\"promoted\": false"), "{out}");
     assert!(err.contains(&format!("kept production {version}")), "{err}");
     let (_, list, _) = trainer(d, &["registry", "--registry", "reg", "list"]);
     assert!(list.contains(&format!("* {version}")), "{list}");
-    let (ok, out, err) = trainer(
-        d,
-        &[
-            "registry",
-            "--registry",
-            "reg",
-            "promote",
-            "bad",
-            "--force",
-            "--cache-dir",
-            "work/cache",
-        ],
-    );
+    let (ok, out, err) = promote("bad", Some("--force"));
     assert!(ok, "{err}");
     assert!(
         out.contains("\"promoted\": true") && out.contains("forced"),
@@ -121,17 +92,6 @@ fn pipeline_caches_stages_registers_and_promotes() {
     let (_, list, _) = trainer(d, &["registry", "--registry", "reg", "list"]);
     assert!(list.contains("* bad"), "{list}");
     // And back: the trained model is better than the synthetic one.
-    let (ok, out, err) = trainer(
-        d,
-        &[
-            "registry",
-            "--registry",
-            "reg",
-            "promote",
-            &version,
-            "--cache-dir",
-            "work/cache",
-        ],
-    );
+    let (ok, out, err) = promote(&version, None);
     assert!(ok && out.contains("\"promoted\": true"), "{out}{err}");
 }
