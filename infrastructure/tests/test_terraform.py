@@ -484,20 +484,42 @@ def check_streams_encrypted(cfg):
     expect(mode == "${var.input_stream_mode}", "the input stream's mode must come from var.input_stream_mode")
 
 
+def secure_bucket_calls(cfg) -> dict:
+    """Every call of modules/secure-bucket, keyed "<caller dir>:<name>"."""
+    return {k: v for k, v in cfg["module"].items()
+            if module_dir(k.split(":", 1)[0], attr(v, "source", "")) == BUCKET}
+
+
 def check_bucket_hardening(cfg):
+    """modules/secure-bucket is versioned, SSE-KMS unless a caller says otherwise, not public,
+    TLS only, and expires old versions; only the site changes its encryption or adds to its
+    policy (check_site_private_behind_cloudfront checks what it adds)."""
     m = BUCKET
     versioning = block(res(cfg, f"{m}:aws_s3_bucket_versioning.this"), "versioning_configuration")
     expect(attr(versioning, "status") == "Enabled", "bucket versioning must be Enabled")
     sse = block(block(res(cfg, f"{m}:aws_s3_bucket_server_side_encryption_configuration.this"), "rule"),
                 "apply_server_side_encryption_by_default")
-    expect(attr(sse, "sse_algorithm") == "aws:kms", "buckets must default to SSE-KMS")
+    expect(attr(sse, "sse_algorithm") == "${var.sse_algorithm}"
+           and attr(in_dir(cfg, "variable", m)["sse_algorithm"], "default") == "aws:kms",
+           "buckets must default to SSE-KMS")
+    callers = secure_bucket_calls(cfg)
+    expect({".:dead_letter_bucket", f"{REGISTRY}:bucket", f"{SITE}:bucket"} <= set(callers),
+           f"the registry, dead-letter and site buckets must come from {BUCKET}")
+    for key, body in callers.items():
+        expect(key == f"{SITE}:bucket" or not {"sse_algorithm", "policy_documents"} & set(body),
+               f"{key}: only the site's bucket may leave SSE-KMS or add to the bucket policy")
     pab = res(cfg, f"{m}:aws_s3_bucket_public_access_block.this")
     for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
         expect(attr(pab, flag) is True, f"public access block: {flag} must be true")
-    expect(attr(res(cfg, f"{m}:aws_s3_bucket_policy.this"), "policy") == "${data.aws_iam_policy_document.tls_only.json}",
-           "the bucket policy must be the TLS-only document")
-    stmts = cfg["data"][f"{m}:aws_iam_policy_document.tls_only"]["statement"]
-    expect(all(attr(s, "effect") == "Deny" for s in stmts), "the secure bucket's policy may only deny (nothing public)")
+    expect(attr(block(res(cfg, f"{m}:aws_s3_bucket_ownership_controls.this"), "rule"), "object_ownership")
+           == "BucketOwnerEnforced", "bucket ACLs must be disabled (BucketOwnerEnforced)")
+    expect(attr(res(cfg, f"{m}:aws_s3_bucket_policy.this"), "policy") == "${data.aws_iam_policy_document.this.json}",
+           "the bucket policy must be the module's document")
+    doc = cfg["data"][f"{m}:aws_iam_policy_document.this"]
+    expect(attr(doc, "source_policy_documents") == "${var.policy_documents}" and not doc.get("override_policy_documents"),
+           "the callers' statements may only come before the module's own (source_policy_documents), never override them")
+    stmts = doc["statement"]
+    expect(all(attr(s, "effect") == "Deny" for s in stmts), "the secure bucket's own policy may only deny (nothing public)")
     cond = block(stmts[0], "condition")
     expect(attr(cond, "variable") == "aws:SecureTransport" and attr(cond, "values") == ["false"],
            "the bucket policy must deny requests without TLS")
@@ -524,18 +546,18 @@ def check_registry_bucket(cfg):
 
 
 def check_site_private_behind_cloudfront(cfg):
+    """The site's bucket is the hardened secure-bucket (check_bucket_hardening) whose policy adds
+    only CloudFront's read, limited to this distribution; CloudFront signs its requests."""
     site = lambda kind, name: res(cfg, f"{SITE}:{kind}.{name}")  # noqa: E731
-    pab = site("aws_s3_bucket_public_access_block", "this")
-    for flag in ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"):
-        expect(attr(pab, flag) is True, f"site bucket public access block: {flag} must be true")
-    expect(attr(block(site("aws_s3_bucket_ownership_controls", "this"), "rule"), "object_ownership") == "BucketOwnerEnforced",
-           "site bucket ACLs must be disabled (BucketOwnerEnforced)")
-    expect(not [k for k in cfg["resource"] if k.startswith(f"{SITE}:aws_s3_bucket_acl.")
-                or k.startswith(f"{SITE}:aws_s3_bucket_website_configuration.")],
+    bucket = in_dir(cfg, "module", SITE).get("bucket", {})
+    expect(module_dir(SITE, attr(bucket, "source", "")) == BUCKET,
+           f"the site bucket must come from {BUCKET} (private, versioned, encrypted, TLS only)")
+    expect(not [k for k in cfg["resource"] if k.split(":", 1)[0] in (SITE, BUCKET)
+                and (":aws_s3_bucket_acl." in k or ":aws_s3_bucket_website_configuration." in k)],
            "the site bucket must have no ACL and no website endpoint (both are public paths)")
-    expect(attr(site("aws_s3_bucket_policy", "this"), "policy") == "${data.aws_iam_policy_document.bucket.json}",
-           "the site bucket's policy must be the bucket document")
-    for stmt in policy_statements(cfg["data"][f"{SITE}:aws_iam_policy_document.bucket"]):
+    expect(attr(bucket, "policy_documents") == ["${data.aws_iam_policy_document.cloudfront_read.json}"],
+           "the site bucket's policy may add only the CloudFront read document")
+    for stmt in policy_statements(cfg["data"][f"{SITE}:aws_iam_policy_document.cloudfront_read"]):
         if attr(stmt, "effect", "Allow") != "Allow":
             continue
         principals = block(stmt, "principals")
@@ -551,7 +573,9 @@ def check_site_private_behind_cloudfront(cfg):
     dist = site("aws_cloudfront_distribution", "this")
     origin = block(dist, "origin")
     expect(attr(origin, "origin_access_control_id") == "${aws_cloudfront_origin_access_control.this.id}"
-           and attr(origin, "domain_name") == "${aws_s3_bucket.this.bucket_regional_domain_name}"
+           and attr(origin, "domain_name") == "${module.bucket.regional_domain_name}"
+           and attr(in_dir(cfg, "output", BUCKET)["regional_domain_name"], "value")
+           == "${aws_s3_bucket.this.bucket_regional_domain_name}"
            and not origin.get("custom_origin_config") and not origin.get("s3_origin_config"),
            "the distribution must reach the bucket's REST endpoint through origin access control")
     behaviour = block(dist, "default_cache_behavior")
@@ -866,7 +890,7 @@ R_ESM = ("resource", ESM)
 R_FN = ("resource", FN)
 IAM_DOC = f"{IAM}:aws_iam_policy_document.this"
 POLICY = ("data", IAM_DOC, "statement")
-SITE_DOC = f"{SITE}:aws_iam_policy_document.bucket"
+SITE_DOC = f"{SITE}:aws_iam_policy_document.cloudfront_read"
 DIST = ("resource", f"{SITE}:aws_cloudfront_distribution.this")
 ALARM = ("resource", f"{MONITORING}:aws_cloudwatch_metric_alarm.this")
 WIDGETS = ("locals", f"{MONITORING}:widgets")
@@ -933,10 +957,16 @@ MUTATIONS = [
     (check_streams_encrypted, "input stream fixed mode", _set(("resource", f"{KINESIS}:aws_kinesis_stream.input", "stream_mode_details"), [{"stream_mode": ["PROVISIONED"]}])),
     (check_bucket_hardening, "versioning suspended", _set(("resource", f"{BUCKET}:aws_s3_bucket_versioning.this", "versioning_configuration"), [{"status": ["Suspended"]}])),
     (check_bucket_hardening, "SSE-S3 only", _set(("resource", f"{BUCKET}:aws_s3_bucket_server_side_encryption_configuration.this", "rule", 0, "apply_server_side_encryption_by_default"), [{"sse_algorithm": ["AES256"]}])),
+    (check_bucket_hardening, "SSE-S3 by default", _set(VAR(BUCKET, "sse_algorithm") + ("default",), ["AES256"])),
+    (check_bucket_hardening, "site bucket hand-rolled", _set(("module", f"{SITE}:bucket", "source"), ["../other"])),
+    (check_bucket_hardening, "registry on SSE-S3", _set(("module", f"{REGISTRY}:bucket", "sse_algorithm"), ["AES256"])),
+    (check_bucket_hardening, "dead letters readable by another account", _set(ROOT_CALL("dead_letter_bucket") + ("policy_documents",), [["${data.aws_iam_policy_document.share.json}"]])),
+    (check_bucket_hardening, "ACLs enabled", _set(("resource", f"{BUCKET}:aws_s3_bucket_ownership_controls.this", "rule"), [{"object_ownership": ["ObjectWriter"]}])),
     (check_bucket_hardening, "public policies allowed", _set(("resource", f"{BUCKET}:aws_s3_bucket_public_access_block.this", "block_public_policy"), [False])),
     (check_bucket_hardening, "another bucket policy", _set(("resource", f"{BUCKET}:aws_s3_bucket_policy.this", "policy"), ["{}"])),
-    (check_bucket_hardening, "public read added", _add_statement(f"{BUCKET}:aws_iam_policy_document.tls_only", {"effect": ["Allow"], "actions": [["s3:GetObject"]]})),
-    (check_bucket_hardening, "TLS condition inverted", _set(("data", f"{BUCKET}:aws_iam_policy_document.tls_only", "statement", 0, "condition", 0, "values"), [["true"]])),
+    (check_bucket_hardening, "callers override the TLS refusal", _set(("data", f"{BUCKET}:aws_iam_policy_document.this", "override_policy_documents"), ["${var.policy_documents}"])),
+    (check_bucket_hardening, "public read added", _add_statement(f"{BUCKET}:aws_iam_policy_document.this", {"effect": ["Allow"], "actions": [["s3:GetObject"]]})),
+    (check_bucket_hardening, "TLS condition inverted", _set(("data", f"{BUCKET}:aws_iam_policy_document.this", "statement", 0, "condition", 0, "values"), [["true"]])),
     (check_bucket_hardening, "old versions kept forever", _set(("resource", f"{BUCKET}:aws_s3_bucket_lifecycle_configuration.this", "rule", 0, "noncurrent_version_expiration"), [{}])),
     (check_registry_bucket, "registry bucket as a plain resource", _delete(("module", f"{REGISTRY}:bucket"))),
     (check_registry_bucket, "registry bucket hand-rolled", _set(("module", f"{REGISTRY}:bucket", "source"), ["../other"])),
@@ -944,10 +974,14 @@ MUTATIONS = [
     (check_registry_bucket, "registry versions kept forever", _set(("module", f"{REGISTRY}:bucket", "noncurrent_version_days"), [36500])),
     (check_registry_bucket, "dead-letter bucket hand-rolled", _set(ROOT_CALL("dead_letter_bucket") + ("source",), ["./modules/other"])),
     (check_registry_bucket, "function may read the whole bucket", _set(("output", f"{REGISTRY}:serving_object_arns", "value"), [["${local.bucket_arn}/*"]])),
-    (check_site_private_behind_cloudfront, "site bucket public policy allowed", _set(("resource", f"{SITE}:aws_s3_bucket_public_access_block.this", "restrict_public_buckets"), [False])),
-    (check_site_private_behind_cloudfront, "site ACLs enabled", _set(("resource", f"{SITE}:aws_s3_bucket_ownership_controls.this", "rule"), [{"object_ownership": ["ObjectWriter"]}])),
+    (check_site_private_behind_cloudfront, "site bucket hand-rolled", _delete(("module", f"{SITE}:bucket"))),
+    (check_site_private_behind_cloudfront, "site bucket from another module", _set(("module", f"{SITE}:bucket", "source"), ["../public-bucket"])),
     (check_site_private_behind_cloudfront, "website endpoint", _set(("resource", f"{SITE}:aws_s3_bucket_website_configuration.this"), {})),
-    (check_site_private_behind_cloudfront, "another site bucket policy", _set(("resource", f"{SITE}:aws_s3_bucket_policy.this", "policy"), ["{}"])),
+    (check_site_private_behind_cloudfront, "ACL on the secure bucket", _set(("resource", f"{BUCKET}:aws_s3_bucket_acl.this"), {})),
+    (check_site_private_behind_cloudfront, "another site bucket policy", _set(("module", f"{SITE}:bucket", "policy_documents"), [["${data.aws_iam_policy_document.public.json}"]])),
+    (check_site_private_behind_cloudfront, "second policy document", _set(("module", f"{SITE}:bucket", "policy_documents"), [["${data.aws_iam_policy_document.cloudfront_read.json}", "{}"]])),
+    (check_site_private_behind_cloudfront, "origin on the bucket's global name", _set(DIST + ("origin", 0, "domain_name"), ["${module.bucket.name}.s3.amazonaws.com"])),
+    (check_site_private_behind_cloudfront, "regional domain of another bucket", _set(("output", f"{BUCKET}:regional_domain_name", "value"), ["other.s3.eu-west-1.amazonaws.com"])),
     (check_site_private_behind_cloudfront, "public read", _add_statement(SITE_DOC, {"sid": ["Public"], "actions": [["s3:GetObject"]], "principals": [{"type": ["*"], "identifiers": [["*"]]}]})),
     (check_site_private_behind_cloudfront, "CloudFront may write", _set(("data", SITE_DOC, "statement", 0, "actions"), [["s3:GetObject", "s3:PutObject"]])),
     (check_site_private_behind_cloudfront, "any distribution may read", _delete(("data", SITE_DOC, "statement", 0, "condition"))),

@@ -1,11 +1,12 @@
 # A private S3 bucket: versioned, encrypted by default with SSE-KMS under the AWS-managed aws/s3
 # key (readers in the account need no kms: grant), bucket-owner-enforced objects, every public
 # access path blocked, a policy refusing plain-HTTP requests, and a lifecycle that expires old
-# versions and abandoned multipart uploads. Used for the model registry and the S3 dead letters.
+# versions and abandoned multipart uploads. Used for the model registry, the S3 dead letters and
+# the web site (../site: SSE-S3, and a policy statement letting its CloudFront distribution read).
 
 resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication is not needed: registry models are reproducible byte for byte from pinned data and seed, and dead letters are diagnostic copies of stream records.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events; the function polls production.json and dead letters are read by people.
+  #checkov:skip=CKV_AWS_144:Cross-region replication is not needed: registry models are reproducible byte for byte from pinned data and seed, dead letters are diagnostic copies of stream records, and the site is rebuilt from this repository and the registry by CD in minutes.
+  #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events; the function polls production.json, dead letters are read by people, and CloudFront reads the site's objects on request.
   bucket = var.name
 }
 
@@ -31,13 +32,18 @@ resource "aws_s3_bucket_versioning" "this" {
   }
 }
 
+# SSE-KMS under aws/s3 unless the caller chooses SSE-S3: the site does, because CloudFront's origin
+# access control cannot decrypt objects under the AWS-managed aws/s3 key. (checkov 3.3 checks
+# CKV_AWS_145, KMS by default, on the registry and dead-letter instances and reports nothing for
+# the site's, so there is no skip here; if a newer checkov flags the site's, that is the reason.)
 resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
   bucket = aws_s3_bucket.this.id
   rule {
     apply_server_side_encryption_by_default {
-      sse_algorithm = "aws:kms"
+      sse_algorithm = var.sse_algorithm
     }
-    bucket_key_enabled = true
+    # S3 Bucket Keys only apply to SSE-KMS; left unset for SSE-S3.
+    bucket_key_enabled = var.sse_algorithm == "aws:kms" ? true : null
   }
 }
 
@@ -76,12 +82,16 @@ resource "aws_s3_bucket_logging" "this" {
 
 resource "aws_s3_bucket_policy" "this" {
   bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.tls_only.json
+  policy = data.aws_iam_policy_document.this.json
 
   depends_on = [aws_s3_bucket_public_access_block.this]
 }
 
-data "aws_iam_policy_document" "tls_only" {
+# The caller's statements (var.policy_documents), then the refusal of plain HTTP. A statement of
+# theirs with the sid DenyInsecureTransport would be replaced by this one, never the reverse.
+data "aws_iam_policy_document" "this" {
+  source_policy_documents = var.policy_documents
+
   statement {
     sid       = "DenyInsecureTransport"
     effect    = "Deny"

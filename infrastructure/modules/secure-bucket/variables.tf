@@ -29,3 +29,20 @@ variable "access_log_bucket" {
   type        = string
   default     = null
 }
+
+variable "sse_algorithm" {
+  description = "Default encryption of new objects: aws:kms (SSE-KMS under the AWS-managed aws/s3 key) or AES256 (SSE-S3, for readers that cannot use aws/s3, such as CloudFront's origin access control)."
+  type        = string
+  default     = "aws:kms"
+
+  validation {
+    condition     = contains(["aws:kms", "AES256"], var.sse_algorithm)
+    error_message = "sse_algorithm must be aws:kms or AES256."
+  }
+}
+
+variable "policy_documents" {
+  description = "IAM policy documents (JSON) whose statements are added to the bucket policy before the TLS-only Deny; their sids must be unique."
+  type        = list(string)
+  default     = []
+}

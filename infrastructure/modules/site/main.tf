@@ -7,85 +7,27 @@
 # type, and the nosniff header below forbids guessing), and its Cache-Control: trunk's
 # content-hashed assets are immutable, index.html and data/ are revalidated.
 
-resource "aws_s3_bucket" "this" {
-  #checkov:skip=CKV_AWS_144:Cross-region replication is not needed: the site is rebuilt from this repository and the registry by CD in minutes.
-  #checkov:skip=CKV2_AWS_62:Nothing consumes bucket events; CloudFront reads the objects on request.
-  #checkov:skip=CKV_AWS_145:SSE-S3 on purpose: CloudFront's origin access control cannot decrypt objects under the AWS-managed aws/s3 key, and the content is a public web page (a customer key would only add a key policy to maintain).
-  bucket = var.bucket_name
+# The hardened private bucket of ../secure-bucket, with two differences: SSE-S3, because
+# CloudFront's origin access control cannot decrypt objects under the AWS-managed aws/s3 key (the
+# content is a public web page; a customer key would only add a key policy to maintain), and a
+# policy statement letting this distribution read. Every upload replaces index.html and the data
+# files and adds new hashed assets; old object versions are only needed for a quick manual
+# rollback (noncurrent_version_days).
+module "bucket" {
+  source = "../secure-bucket"
+
+  name                    = var.bucket_name
+  noncurrent_version_days = var.noncurrent_version_days
+  access_log_bucket       = var.access_log_bucket
+  sse_algorithm           = "AES256"
+  policy_documents        = [data.aws_iam_policy_document.cloudfront_read.json]
 }
 
-resource "aws_s3_bucket_ownership_controls" "this" {
-  bucket = aws_s3_bucket.this.id
-  rule {
-    object_ownership = "BucketOwnerEnforced"
-  }
-}
-
-resource "aws_s3_bucket_public_access_block" "this" {
-  bucket                  = aws_s3_bucket.this.id
-  block_public_acls       = true
-  block_public_policy     = true
-  ignore_public_acls      = true
-  restrict_public_buckets = true
-}
-
-resource "aws_s3_bucket_versioning" "this" {
-  bucket = aws_s3_bucket.this.id
-  versioning_configuration {
-    status = "Enabled"
-  }
-}
-
-resource "aws_s3_bucket_server_side_encryption_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-  rule {
-    apply_server_side_encryption_by_default {
-      sse_algorithm = "AES256"
-    }
-  }
-}
-
-# Every upload replaces index.html and the data files and adds new hashed assets; old object
-# versions are only needed for a quick manual rollback.
-resource "aws_s3_bucket_lifecycle_configuration" "this" {
-  bucket = aws_s3_bucket.this.id
-
-  rule {
-    id     = "expire-old-versions-and-uploads"
-    status = "Enabled"
-    filter {}
-
-    noncurrent_version_expiration {
-      noncurrent_days = var.noncurrent_version_days
-    }
-    abort_incomplete_multipart_upload {
-      days_after_initiation = 7
-    }
-  }
-
-  depends_on = [aws_s3_bucket_versioning.this]
-}
-
-# Access logging (checkov CKV_AWS_18) is opt-in: the log bucket is account infrastructure.
-resource "aws_s3_bucket_logging" "this" {
-  count         = var.access_log_bucket == null ? 0 : 1
-  bucket        = aws_s3_bucket.this.id
-  target_bucket = coalesce(var.access_log_bucket, "unused")
-  target_prefix = "s3/${var.bucket_name}/"
-}
-
-resource "aws_s3_bucket_policy" "this" {
-  bucket = aws_s3_bucket.this.id
-  policy = data.aws_iam_policy_document.bucket.json
-
-  depends_on = [aws_s3_bucket_public_access_block.this]
-}
-
-data "aws_iam_policy_document" "bucket" {
+data "aws_iam_policy_document" "cloudfront_read" {
   statement {
     sid       = "CloudFrontReadsThroughOriginAccessControl"
     actions   = ["s3:GetObject"]
-    resources = ["${aws_s3_bucket.this.arn}/*"]
+    resources = ["${module.bucket.arn}/*"]
     principals {
       type        = "Service"
       identifiers = ["cloudfront.amazonaws.com"]
@@ -94,22 +36,6 @@ data "aws_iam_policy_document" "bucket" {
       test     = "StringEquals"
       variable = "AWS:SourceArn"
       values   = [aws_cloudfront_distribution.this.arn]
-    }
-  }
-
-  statement {
-    sid       = "DenyInsecureTransport"
-    effect    = "Deny"
-    actions   = ["s3:*"]
-    resources = [aws_s3_bucket.this.arn, "${aws_s3_bucket.this.arn}/*"]
-    principals {
-      type        = "*"
-      identifiers = ["*"]
-    }
-    condition {
-      test     = "Bool"
-      variable = "aws:SecureTransport"
-      values   = ["false"]
     }
   }
 }
@@ -173,7 +99,7 @@ resource "aws_cloudfront_distribution" "this" {
 
   origin {
     origin_id                = "site-bucket"
-    domain_name              = aws_s3_bucket.this.bucket_regional_domain_name
+    domain_name              = module.bucket.regional_domain_name
     origin_access_control_id = aws_cloudfront_origin_access_control.this.id
   }
 

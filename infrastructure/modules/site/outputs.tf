@@ -1,6 +1,6 @@
 output "bucket_name" {
   description = "Name of the site bucket (upload www-dist here)."
-  value       = aws_s3_bucket.this.id
+  value       = module.bucket.name
 }
 
 output "distribution_id" {
