@@ -1,9 +1,16 @@
-//! Fitting a `gbdt` ensemble and converting it into the scorer's model format.
+//! Boosting with `gbdt` 0.1.3's tree learner on the binned training set, with early stopping
+//! on validation log loss, and conversion into the scorer's model format.
 //!
-//! Missing values (NaN features) are given to `gbdt` as [`MISSING_SENTINEL`], a value below
-//! anything a present feature can take, so its trees learn where missing values go like any
-//! other split. On conversion a split's `nan_left` is exactly "would the sentinel go left", so
-//! the scorer routes NaN the way gbdt routed the sentinel.
+//! The boosting loop is gbdt's own `GBDT::fit` for the LogLikelyhood loss, step for step
+//! (bias `atanh(mean label)`, targets from `gbdt::fitness::logit_loss_gradient`, one
+//! `DecisionTree` per iteration on a shared `TrainingCache`, `f += leaf · shrinkage`, both
+//! sampling ratios 1.0 so nothing is random), written out here so that it can stop: after every
+//! tree the validation log loss is updated, and fitting ends once it has not improved for
+//! `patience` trees. The kept model is the prefix with the lowest validation log loss, exactly
+//! as when all trees were grown first and the prefix chosen afterwards.
+//!
+//! Trees are fitted on bin indices ([`crate::bins`]) and converted to raw-feature thresholds;
+//! a missing value (bin 0) always goes left, which the converted split's `nan_left` records.
 //!
 //! gbdt's LogLikelyhood loss predicts `1 / (1 + exp(−2f))` with `f = bias + Σ shrinkage · leaf`
 //! in `f32`. The scorer's margin is `m = 2f`: base score `2 · bias`, leaf values
@@ -11,87 +18,168 @@
 //! is exactly twice gbdt's and the margins agree bit for bit; only the final `exp` differs
 //! (the scorer uses `libm::expf`, gbdt `f32::exp`), by at most a few ULP.
 
+use crate::bins::{BinRow, Bins};
 use anyhow::{anyhow, bail, Context as _, Result};
-use gbdt::config::Config;
-use gbdt::decision_tree::{Data, DataVec};
-use gbdt::gradient_boost::GBDT;
-use scorer::features::{FeatureRow, N_FEATURES};
+use gbdt::config::Loss;
+use gbdt::decision_tree::{Data, DataVec, DecisionTree, TrainingCache};
+use gbdt::fitness::logit_loss_gradient;
+use scorer::features::N_FEATURES;
 use scorer::model::{logistic, Model, NodeRef, Split, Tree};
 use serde::{Deserialize, Serialize};
-
-/// Stand-in for a missing value during training: below every present feature value
-/// (the lowest is a goal-line distance of −5 m behind the line).
-pub const MISSING_SENTINEL: f32 = -1000.0;
 
 /// gbdt hyperparameters for one fit.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct Params {
     pub max_depth: u32,
     pub shrinkage: f32,
-    /// Trees grown; the validation set then picks how many of them to keep.
+    /// Most trees grown; early stopping may end sooner, and the validation set then picks
+    /// how many of them to keep.
     pub iterations: usize,
     pub min_leaf_size: usize,
 }
 
-/// Builds gbdt's training rows. `mask[j] == false` blanks feature `j` (a constant column is
-/// never split on), which is how ablations drop a feature group.
-pub fn to_gbdt_data(rows: &[FeatureRow], y: &[bool], mask: &[bool; N_FEATURES]) -> DataVec {
-    rows.iter()
-        .zip(y)
-        .map(|(r, &goal)| {
-            let features = r
-                .iter()
-                .zip(mask)
-                .map(|(&v, &keep)| {
-                    if !keep || v.is_nan() {
-                        MISSING_SENTINEL
-                    } else {
-                        v
-                    }
-                })
-                .collect();
-            Data::new_training_data(features, 1.0, if goal { 1.0 } else { -1.0 }, None)
-        })
-        .collect()
+/// Rows to fit on or to score: bin indices and labels.
+#[derive(Clone, Copy)]
+pub struct Rows<'a> {
+    pub x: &'a [BinRow],
+    pub y: &'a [bool],
 }
 
-/// Fits gbdt deterministically (both sampling ratios 1.0: its sampler has no seed).
-pub fn fit(data: &mut DataVec, p: &Params) -> Result<GBDT> {
-    if data.is_empty() {
+/// A fitted ensemble: the kept prefix in the scorer's format and as gbdt trees.
+pub struct Fitted {
+    pub model: Model,
+    pub trees_grown: usize,
+    pub trees_kept: usize,
+    /// Validation log loss of the kept prefix.
+    pub valid_log_loss: f64,
+    bias: f32,
+    shrinkage: f32,
+    trees: Vec<DecisionTree>,
+}
+
+fn log_loss_term(f: f32, goal: bool) -> f64 {
+    // Exactly what the scorer computes for this ensemble: margin 2f, `libm` logistic.
+    let p = (logistic(2.0 * f) as f64).clamp(1e-15, 1.0 - 1e-15);
+    if goal {
+        -p.ln()
+    } else {
+        -(1.0 - p).ln()
+    }
+}
+
+/// Fits up to `p.iterations` trees on the rows `idx` of `train` (features with
+/// `mask[f] == false` blanked), stopping once the validation log loss has not improved for
+/// `patience` trees (0: never stop early), and keeps the best prefix.
+pub fn fit(
+    train: Rows,
+    idx: &[usize],
+    mask: &[bool; N_FEATURES],
+    valid: Rows,
+    p: &Params,
+    patience: usize,
+    bins: &Bins,
+) -> Result<Fitted> {
+    if idx.is_empty() {
         bail!("no training rows");
     }
-    let goals = data.iter().filter(|d| d.label > 0.0).count();
-    if goals == 0 || goals == data.len() {
+    if valid.x.is_empty() {
+        bail!("no validation rows");
+    }
+    let goals = idx.iter().filter(|&&i| train.y[i]).count();
+    if goals == 0 || goals == idx.len() {
         bail!(
             "training rows must contain goals and non-goals ({goals} goals in {} shots)",
-            data.len()
+            idx.len()
         );
     }
-    let mut cfg = Config::new();
-    cfg.set_feature_size(N_FEATURES);
-    cfg.set_max_depth(p.max_depth);
-    cfg.set_iterations(p.iterations);
-    cfg.set_shrinkage(p.shrinkage);
-    cfg.set_loss("LogLikelyhood");
-    cfg.set_min_leaf_size(p.min_leaf_size);
-    cfg.set_feature_sample_ratio(1.0);
-    cfg.set_data_sample_ratio(1.0);
-    cfg.set_training_optimization_level(2);
-    let mut g = GBDT::new(&cfg);
-    g.fit(data);
-    Ok(g)
+    let mut data: DataVec = idx
+        .iter()
+        .map(|&i| {
+            let features = train.x[i]
+                .iter()
+                .zip(mask)
+                .map(|(&b, &keep)| if keep { b } else { 0.0 })
+                .collect();
+            Data::new_training_data(features, 1.0, if train.y[i] { 1.0 } else { -1.0 }, None)
+        })
+        .collect();
+    let valid_data: DataVec = valid
+        .x
+        .iter()
+        .map(|r| Data::new_test_data(r.to_vec(), None))
+        .collect();
+    // gbdt's initial value for LogLikelyhood: atanh of the mean label, computed as it does.
+    let mean_label =
+        (data.iter().map(|d| f64::from(d.label)).sum::<f64>() / data.len() as f64) as f32;
+    let bias = ((1.0 + mean_label) / (1.0 - mean_label)).ln() / 2.0;
+    let mut cache = TrainingCache::get_cache(N_FEATURES, &data, 2);
+    let mut f_train = vec![bias; data.len()];
+    let mut f_valid = vec![bias; valid.x.len()];
+    let mut trees: Vec<DecisionTree> = Vec::new();
+    let (mut best_loss, mut best_k) = (f64::INFINITY, 0usize);
+    for _ in 0..p.iterations {
+        for (d, &f) in data.iter_mut().zip(&f_train) {
+            d.target = logit_loss_gradient(d.label, f);
+        }
+        let mut tree = DecisionTree::new();
+        tree.set_feature_size(N_FEATURES);
+        tree.set_max_depth(p.max_depth);
+        tree.set_min_leaf_size(p.min_leaf_size);
+        tree.set_loss(Loss::LogLikelyhood);
+        tree.set_feature_sample_ratio(1.0);
+        tree.fit(&data, &mut cache);
+        for (f, leaf) in f_train.iter_mut().zip(cache.get_preds()) {
+            *f += leaf * p.shrinkage;
+        }
+        let mut loss = 0.0;
+        for ((f, leaf), &goal) in f_valid
+            .iter_mut()
+            .zip(tree.predict(&valid_data))
+            .zip(valid.y)
+        {
+            *f += p.shrinkage * leaf;
+            loss += log_loss_term(*f, goal);
+        }
+        let loss = loss / valid.x.len() as f64;
+        trees.push(tree);
+        if loss < best_loss {
+            (best_loss, best_k) = (loss, trees.len());
+        } else if patience > 0 && trees.len() - best_k >= patience {
+            break;
+        }
+    }
+    let trees_grown = trees.len();
+    trees.truncate(best_k.max(1));
+    let model = convert(bias, p.shrinkage, &trees, bins)?;
+    Ok(Fitted {
+        model,
+        trees_grown,
+        trees_kept: trees.len(),
+        valid_log_loss: best_loss,
+        bias,
+        shrinkage: p.shrinkage,
+        trees,
+    })
 }
 
-#[derive(Deserialize)]
-struct GbdtJson {
-    conf: ConfJson,
-    trees: Vec<TreeJson>,
-    bias: f32,
+impl Fitted {
+    /// gbdt's own probabilities for binned rows: `1 / (1 + exp(−2f))` with `f` summed from
+    /// its trees' predictions, as `GBDT::predict` does (for checking the conversion).
+    pub fn gbdt_predict(&self, rows: &[BinRow]) -> Vec<f32> {
+        let data: DataVec = rows
+            .iter()
+            .map(|r| Data::new_test_data(r.to_vec(), None))
+            .collect();
+        let mut f = vec![self.bias; rows.len()];
+        for t in &self.trees {
+            for (f, leaf) in f.iter_mut().zip(t.predict(&data)) {
+                *f += self.shrinkage * leaf;
+            }
+        }
+        f.iter().map(|&x| 1.0 / (1.0 + (-2.0 * x).exp())).collect()
+    }
 }
-#[derive(Deserialize)]
-struct ConfJson {
-    shrinkage: f32,
-}
+
 #[derive(Deserialize)]
 struct TreeJson {
     tree: NodesJson,
@@ -114,22 +202,22 @@ struct DtNodeJson {
     is_leaf: bool,
 }
 
-/// Converts a fitted ensemble into the scorer's model (all trees).
-pub fn convert(g: &GBDT) -> Result<Model> {
-    let v = serde_json::to_value(g).context("serialising the gbdt model")?;
-    let j: GbdtJson = serde_json::from_value(v).context("reading gbdt's model layout")?;
-    let trees = j
-        .trees
+/// Converts gbdt trees fitted on bin indices into the scorer's model.
+pub fn convert(bias: f32, shrinkage: f32, trees: &[DecisionTree], bins: &Bins) -> Result<Model> {
+    let trees = trees
         .iter()
         .enumerate()
         .map(|(t, tree)| {
-            convert_tree(&tree.tree.tree, j.conf.shrinkage).with_context(|| format!("tree {t}"))
+            let v = serde_json::to_value(tree).context("serialising a gbdt tree")?;
+            let j: TreeJson =
+                serde_json::from_value(v).context("reading gbdt's decision tree layout")?;
+            convert_tree(&j.tree.tree, shrinkage, bins).with_context(|| format!("tree {t}"))
         })
         .collect::<Result<Vec<_>>>()?;
-    Model::new(2.0 * j.bias, trees).map_err(|e| anyhow!("converted model is invalid: {e}"))
+    Model::new(2.0 * bias, trees).map_err(|e| anyhow!("converted model is invalid: {e}"))
 }
 
-fn convert_tree(nodes: &[NodeJson], shrinkage: f32) -> Result<Tree> {
+fn convert_tree(nodes: &[NodeJson], shrinkage: f32, bins: &Bins) -> Result<Tree> {
     let mut tree = Tree {
         root: NodeRef::Leaf(0),
         splits: Vec::new(),
@@ -144,6 +232,7 @@ fn convert_tree(nodes: &[NodeJson], shrinkage: f32) -> Result<Tree> {
         nodes: &[NodeJson],
         i: usize,
         shrinkage: f32,
+        bins: &Bins,
         tree: &mut Tree,
         depth: usize,
     ) -> Result<NodeRef> {
@@ -158,50 +247,105 @@ fn convert_tree(nodes: &[NodeJson], shrinkage: f32) -> Result<Tree> {
         if n.left == 0 || n.right == 0 {
             bail!("node {i} has only one child");
         }
+        let feature = n.value.feature_index;
+        if feature >= N_FEATURES {
+            bail!("node {i} splits on feature {feature} of {N_FEATURES}");
+        }
+        let (threshold, nan_left) = bins.raw_split(feature, n.value.feature_value)?;
         let me = tree.splits.len();
-        let threshold = n.value.feature_value;
         tree.splits.push(Split {
-            feature: n.value.feature_index as u16,
+            feature: feature as u16,
             threshold,
-            nan_left: MISSING_SENTINEL < threshold,
+            nan_left,
             left: NodeRef::Leaf(0),
             right: NodeRef::Leaf(0),
         });
-        let left = walk(nodes, n.left, shrinkage, tree, depth + 1)?;
-        let right = walk(nodes, n.right, shrinkage, tree, depth + 1)?;
+        let left = walk(nodes, n.left, shrinkage, bins, tree, depth + 1)?;
+        let right = walk(nodes, n.right, shrinkage, bins, tree, depth + 1)?;
         tree.splits[me].left = left;
         tree.splits[me].right = right;
         Ok(NodeRef::Split(me as u32))
     }
-    tree.root = walk(nodes, 0, shrinkage, &mut tree, 0)?;
+    tree.root = walk(nodes, 0, shrinkage, bins, &mut tree, 0)?;
     Ok(tree)
 }
 
-/// Validation log loss after each number of trees (index `k` = after `k + 1` trees).
-pub fn staged_log_loss(model: &Model, rows: &[FeatureRow], y: &[bool]) -> Vec<f64> {
-    let n_trees = model.trees().len();
-    let mut margins = vec![model.base_score(); rows.len()];
-    let mut out = Vec::with_capacity(n_trees);
-    for t in 0..n_trees {
-        let mut sum = 0.0;
-        for ((m, r), &goal) in margins.iter_mut().zip(rows).zip(y) {
-            *m += model.tree_value(t, r);
-            let p = (logistic(*m) as f64).clamp(1e-15, 1.0 - 1e-15);
-            sum -= if goal { p.ln() } else { (1.0 - p).ln() };
-        }
-        out.push(sum / rows.len() as f64);
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use scorer::features::FeatureRow;
+    use scorer::synth::Rng;
+
+    /// Rows where the goal chance rises with feature 0 and feature 1 is sometimes missing.
+    fn synthetic(n: usize, seed: u64) -> (Vec<FeatureRow>, Vec<bool>) {
+        let mut rng = Rng::new(seed);
+        (0..n)
+            .map(|_| {
+                let mut r = [0.0f32; N_FEATURES];
+                for v in r.iter_mut() {
+                    *v = rng.unit() * 10.0;
+                }
+                if rng.chance(0.2) {
+                    r[1] = f32::NAN;
+                }
+                let p = r[0] / 12.0 + if r[1].is_nan() { 0.1 } else { 0.0 };
+                (r, rng.chance(p))
+            })
+            .unzip()
     }
-    out
-}
 
-/// The first `k` trees of a model.
-pub fn truncate(model: &Model, k: usize) -> Model {
-    Model::new(model.base_score(), model.trees()[..k].to_vec())
-        .expect("a prefix of a valid model is valid")
-}
-
-/// gbdt's own probability for rows (for checking the conversion).
-pub fn gbdt_predict(g: &GBDT, rows: &[FeatureRow]) -> Vec<f32> {
-    let data = to_gbdt_data(rows, &vec![false; rows.len()], &[true; N_FEATURES]);
-    g.predict(&data)
+    #[test]
+    fn scorer_on_raw_rows_matches_gbdt_on_bins_and_stops_early() {
+        let (train, train_y) = synthetic(600, 1);
+        let (valid, valid_y) = synthetic(300, 2);
+        let bins = Bins::fit(&train, 32);
+        let all = [true; N_FEATURES];
+        let (tb, vb) = (bins.bin_rows(&train, &all), bins.bin_rows(&valid, &all));
+        let p = Params {
+            max_depth: 3,
+            shrinkage: 0.3,
+            iterations: 200,
+            min_leaf_size: 5,
+        };
+        let idx: Vec<usize> = (0..train.len()).collect();
+        let fit_once = |patience| {
+            fit(
+                Rows {
+                    x: &tb,
+                    y: &train_y,
+                },
+                &idx,
+                &all,
+                Rows {
+                    x: &vb,
+                    y: &valid_y,
+                },
+                &p,
+                patience,
+                &bins,
+            )
+            .unwrap()
+        };
+        let full = fit_once(0);
+        assert_eq!(full.trees_grown, 200);
+        let early = fit_once(10);
+        assert!(early.trees_grown < 200, "{}", early.trees_grown);
+        assert_eq!(early.trees_grown, early.trees_kept + 10);
+        // Stopping early keeps the same prefix as growing everything and choosing after.
+        assert_eq!(early.trees_kept, full.trees_kept);
+        assert_eq!(early.model.to_bytes(), full.model.to_bytes());
+        // The scorer, on raw features (NaN included), gives gbdt's margins on bins.
+        let theirs = early.gbdt_predict(&vb);
+        for (r, &t) in valid.iter().zip(&theirs) {
+            let ours = early.model.predict(r);
+            assert!((ours - t).abs() <= 1e-6, "{ours} vs {t}");
+        }
+        let ll: f64 = valid
+            .iter()
+            .zip(&valid_y)
+            .map(|(r, &g)| log_loss_term(early.model.margin(r) / 2.0, g))
+            .sum::<f64>()
+            / valid.len() as f64;
+        assert_eq!(ll, early.valid_log_loss);
+    }
 }

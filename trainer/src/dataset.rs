@@ -98,19 +98,27 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// Parses one events file into shots, skipping (and counting) malformed events.
 pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) -> Result<()> {
     let text = read_text(path)?;
-    let raw: Vec<&RawValue> = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
-    let mut events: Vec<Event> = Vec::with_capacity(raw.len());
-    for (i, r) in raw.iter().enumerate() {
-        match serde_json::from_str::<Event>(r.get()) {
-            Ok(e) => events.push(e),
-            Err(e) => {
-                table.skipped_events += 1;
-                table.warn(format!("{}: event #{i} skipped: {e}", path.display()));
+    // One pass when every event is well formed (the common case); otherwise again event by
+    // event, skipping and counting the malformed ones.
+    let events: Vec<Event> = match serde_json::from_str::<Vec<Event>>(&text) {
+        Ok(events) => events,
+        Err(_) => {
+            let raw: Vec<&RawValue> = serde_json::from_str(&text)
+                .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
+            let mut events: Vec<Event> = Vec::with_capacity(raw.len());
+            for (i, r) in raw.iter().enumerate() {
+                match serde_json::from_str::<Event>(r.get()) {
+                    Ok(e) => events.push(e),
+                    Err(e) => {
+                        table.skipped_events += 1;
+                        table.warn(format!("{}: event #{i} skipped: {e}", path.display()));
+                    }
+                }
             }
+            events
         }
-    }
-    drop(raw);
+    };
+    drop(text);
     for (i, shot) in wyscout::shots(&events) {
         let e = &events[i];
         match shot {
@@ -162,15 +170,19 @@ pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<ShotT
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let mut parts: Vec<Option<Result<ShotTable>>> = (0..paths.len()).map(|_| None).collect();
+    // Largest files first, so the cores finish together.
+    let mut order: Vec<usize> = (0..paths.len()).collect();
+    let size = |i: usize| std::fs::metadata(&paths[i]).map_or(0, |m| m.len());
+    order.sort_by_key(|&i| std::cmp::Reverse(size(i)));
     let next = std::sync::atomic::AtomicUsize::new(0);
     let results = std::sync::Mutex::new(&mut parts);
     std::thread::scope(|s| {
         for _ in 0..threads.min(paths.len()) {
             s.spawn(|| loop {
-                let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                if i >= paths.len() {
+                let k = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(&i) = order.get(k) else {
                     break;
-                }
+                };
                 let mut t = ShotTable::default();
                 let r = load_events_file(&paths[i], 0, &mut t).map(|()| t);
                 progress(&format!("  read {}", paths[i].display()));

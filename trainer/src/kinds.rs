@@ -9,8 +9,9 @@
 //! specialist's trees get a root that sends every other row to a zero leaf. A constant tree on
 //! the kind's branch moves the base score. The scorer evaluates the result like any model.
 
-use crate::boost::{self, Params};
+use crate::boost::{self, Params, Rows};
 use crate::metrics;
+use crate::search::SearchData;
 use anyhow::Result;
 use scorer::features::{self, FeatureRow, N_FEATURES};
 use scorer::model::{Model, NodeRef, Split, Tree};
@@ -88,14 +89,15 @@ fn select(rows: &[FeatureRow], y: &[bool], flag: usize) -> (Vec<FeatureRow>, Vec
 }
 
 /// Tries both specialisations; returns the (possibly composed) model and what was decided.
+/// `data` is the search's binned data; `train` and `valid` are the same rows, raw.
 pub fn specialise(
     main: &Model,
     params: &Params,
+    data: &SearchData,
     train: &[FeatureRow],
-    train_y: &[bool],
     valid: &[FeatureRow],
-    valid_y: &[bool],
 ) -> Result<(Model, Vec<KindChoice>)> {
+    let (train_y, valid_y) = (data.train_y, data.valid_y);
     let pen = flag_index("is_penalty");
     let dfk = flag_index("is_direct_free_kick");
     let mut main_trees: Vec<Tree> = main.trees().to_vec();
@@ -140,16 +142,32 @@ pub fn specialise(
             min_leaf_size: 10,
             ..*params
         };
-        let mut data = boost::to_gbdt_data(&ftr, &fytr, &[true; N_FEATURES]);
-        let g = boost::fit(&mut data, &p)?;
-        let full = boost::convert(&g)?;
-        let staged = boost::staged_log_loss(&full, &fva, &fyva);
-        let k = staged
-            .iter()
-            .enumerate()
-            .min_by(|a, b| a.1.total_cmp(b.1))
-            .map_or(1, |(k, _)| k + 1);
-        let special = boost::truncate(&full, k);
+        // Free kicks alone, on the same bins (all trees grown, best prefix kept).
+        let free_kicks = |x: &[crate::bins::BinRow], raw: &[FeatureRow]| {
+            x.iter()
+                .zip(raw)
+                .filter(|(_, r)| r[dfk as usize] >= 0.5)
+                .map(|(b, _)| *b)
+                .collect::<Vec<_>>()
+        };
+        let (ftr_bins, fva_bins) = (free_kicks(data.train, train), free_kicks(data.valid, valid));
+        let idx: Vec<usize> = (0..ftr_bins.len()).collect();
+        let special = boost::fit(
+            Rows {
+                x: &ftr_bins,
+                y: &fytr,
+            },
+            &idx,
+            &[true; N_FEATURES],
+            Rows {
+                x: &fva_bins,
+                y: &fyva,
+            },
+            &p,
+            0,
+            data.bins,
+        )?
+        .model;
         let main_ll = log_loss_of(main, &fva, &fyva);
         let special_ll = log_loss_of(&special, &fva, &fyva);
         let used = special_ll < main_ll;

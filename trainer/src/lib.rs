@@ -8,6 +8,8 @@
 //! Depends on `scorer` (with its `wyscout` feature), `gbdt` for fitting, and ordinary CLI
 //! crates. Nothing depends on it.
 
+pub mod allocator;
+pub mod bins;
 pub mod boost;
 pub mod dataset;
 pub mod evaluate;

@@ -347,6 +347,7 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() {
+    trainer::allocator::keep_freed_memory();
     let cli = Cli::parse();
     if let Err(e) = run(cli) {
         eprintln!("trainer: error: {e:#}");

@@ -1,13 +1,14 @@
 //! Hyperparameter search: seeded random trials over a versioned TOML space, successive halving
 //! (cheap first rung on part of the training matches, the best trials again on all of them),
-//! iteration selection on validation log loss, trials in parallel on the available cores.
+//! early stopping and iteration selection on validation log loss, trials in parallel on the
+//! available cores. Every fit reads the same binned training set ([`crate::bins`]).
 //! The outcome depends only on the data, the seed and the space, never on thread timing.
 
-use crate::boost::{self, Params};
+use crate::bins::{BinRow, Bins};
+use crate::boost::{self, Fitted, Params, Rows};
 use anyhow::{bail, Context as _, Result};
-use scorer::features::{FeatureRow, N_FEATURES};
+use scorer::features::N_FEATURES;
 use scorer::synth::Rng;
-use scorer::Model;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,6 +22,12 @@ pub struct Space {
     pub trials: usize,
     pub rung0_train_share: f64,
     pub rung1_keep_share: f64,
+    /// Most bins per feature (the missing bin not counted); edges at training quantiles.
+    #[serde(default = "default_max_bins")]
+    pub max_bins: usize,
+    /// Stop a fit once validation log loss has not improved for this many trees (0: never).
+    #[serde(default)]
+    pub early_stopping_trees: usize,
     pub max_depth: Choice,
     pub shrinkage: Range,
     pub min_leaf_size: Range,
@@ -48,6 +55,10 @@ pub struct Range {
 pub struct IntRange {
     pub min: usize,
     pub max: usize,
+}
+
+fn default_max_bins() -> usize {
+    255
 }
 
 impl Range {
@@ -113,6 +124,9 @@ impl Space {
         {
             bail!("rung0_train_share must be in 0.05..=1, rung1_keep_share in 0..=1");
         }
+        if !(2..=4096).contains(&self.max_bins) {
+            bail!("max_bins must be in 2..=4096");
+        }
         Ok(())
     }
 
@@ -147,36 +161,44 @@ pub struct Trial {
     pub rung: u8,
     pub params: Params,
     pub train_rows: usize,
+    pub trees_grown: usize,
     pub trees_kept: usize,
     pub valid_log_loss: f64,
     pub fit_seconds: f64,
 }
 
-/// Training data for the search.
+/// Training data for the search: binned rows (see [`crate::bins`]).
 pub struct SearchData<'a> {
-    pub train: &'a [FeatureRow],
+    pub bins: &'a Bins,
+    pub train: &'a [BinRow],
     pub train_y: &'a [bool],
     /// Match id of each training row (rung 0 subsamples by match).
     pub train_match: &'a [u64],
-    pub valid: &'a [FeatureRow],
+    pub valid: &'a [BinRow],
     pub valid_y: &'a [bool],
     pub mask: [bool; N_FEATURES],
+    /// See [`Space::early_stopping_trees`].
+    pub early_stopping_trees: usize,
 }
 
-/// Fits one configuration and keeps the prefix of trees with the best validation log loss.
-pub fn fit_and_select(data: &SearchData, idx: &[usize], p: &Params) -> Result<(Model, usize, f64)> {
-    let rows: Vec<FeatureRow> = idx.iter().map(|&i| data.train[i]).collect();
-    let y: Vec<bool> = idx.iter().map(|&i| data.train_y[i]).collect();
-    let mut gd = boost::to_gbdt_data(&rows, &y, &data.mask);
-    let g = boost::fit(&mut gd, p)?;
-    let full = boost::convert(&g)?;
-    let staged = boost::staged_log_loss(&full, data.valid, data.valid_y);
-    let (k, &best) = staged
-        .iter()
-        .enumerate()
-        .min_by(|a, b| a.1.total_cmp(b.1).then(a.0.cmp(&b.0)))
-        .context("model has no trees")?;
-    Ok((boost::truncate(&full, k + 1), k + 1, best))
+/// Fits one configuration on the training rows `idx`, stopping early and keeping the prefix
+/// of trees with the best validation log loss.
+pub fn fit_and_select(data: &SearchData, idx: &[usize], p: &Params) -> Result<Fitted> {
+    boost::fit(
+        Rows {
+            x: data.train,
+            y: data.train_y,
+        },
+        idx,
+        &data.mask,
+        Rows {
+            x: data.valid,
+            y: data.valid_y,
+        },
+        p,
+        data.early_stopping_trees,
+        data.bins,
+    )
 }
 
 /// Runs `f` over `items` on all cores; results come back in item order.
@@ -207,7 +229,7 @@ pub fn parallel_map<T: Sync, R: Send>(items: &[T], f: impl Fn(usize, &T) -> R + 
 
 /// The search's result: the best model (trained on all training matches) and every trial.
 pub struct Outcome {
-    pub best: Model,
+    pub best: Fitted,
     pub best_params: Params,
     pub best_trial: usize,
     pub trials: Vec<Trial>,
@@ -238,26 +260,27 @@ pub fn run(
     let all_idx: Vec<usize> = (0..data.train.len()).collect();
 
     let done = AtomicUsize::new(0);
-    let run_rung = |rung: u8, idx: &[usize], which: &[usize]| -> Result<Vec<(Trial, Model)>> {
+    let run_rung = |rung: u8, idx: &[usize], which: &[usize]| -> Result<Vec<(Trial, Fitted)>> {
         let n = which.len();
         parallel_map(which, |_, &t| {
             let start = Instant::now();
-            let (model, kept, loss) = fit_and_select(data, idx, &params[t])?;
+            let fitted = fit_and_select(data, idx, &params[t])?;
             let trial = Trial {
                 trial: t,
                 rung,
                 params: params[t],
                 train_rows: idx.len(),
-                trees_kept: kept,
-                valid_log_loss: loss,
+                trees_grown: fitted.trees_grown,
+                trees_kept: fitted.trees_kept,
+                valid_log_loss: fitted.valid_log_loss,
                 fit_seconds: start.elapsed().as_secs_f64(),
             };
             let k = done.fetch_add(1, Ordering::Relaxed) + 1;
             progress(&format!(
-                "  rung {rung} trial {k}/{n}: depth {} shrinkage {} trees {}/{} min_leaf {} → valid log loss {loss:.5} ({:.1}s)",
-                trial.params.max_depth, trial.params.shrinkage, kept, trial.params.iterations, trial.params.min_leaf_size, trial.fit_seconds
+                "  rung {rung} trial {k}/{n}: depth {} shrinkage {} min_leaf {} trees {} kept of {} grown (max {}) → valid log loss {:.5} ({:.2}s)",
+                trial.params.max_depth, trial.params.shrinkage, trial.params.min_leaf_size, trial.trees_kept, trial.trees_grown, trial.params.iterations, trial.valid_log_loss, trial.fit_seconds
             ));
-            Ok((trial, model))
+            Ok((trial, fitted))
         })
         .into_iter()
         .collect()
@@ -275,16 +298,23 @@ pub fn run(
     let finalists: Vec<usize> = ranked[..n_keep].iter().map(|t| t.trial).collect();
     done.store(0, Ordering::Relaxed);
     let rung1 = run_rung(1, &all_idx, &finalists)?;
-    let (best_trial, best) = rung1
-        .iter()
-        .min_by(|a, b| {
-            a.0.valid_log_loss
-                .total_cmp(&b.0.valid_log_loss)
-                .then(a.0.trial.cmp(&b.0.trial))
+    let best_at = (0..rung1.len())
+        .min_by(|&a, &b| {
+            let (a, b) = (&rung1[a].0, &rung1[b].0);
+            a.valid_log_loss
+                .total_cmp(&b.valid_log_loss)
+                .then(a.trial.cmp(&b.trial))
         })
-        .map(|(t, m)| (t.clone(), m.clone()))
         .context("no finalist")?;
-    let trials = rung0.into_iter().chain(rung1).map(|(t, _)| t).collect();
+    let mut trials: Vec<Trial> = rung0.into_iter().map(|(t, _)| t).collect();
+    let mut best = None;
+    for (i, (t, fitted)) in rung1.into_iter().enumerate() {
+        if i == best_at {
+            best = Some((t.clone(), fitted));
+        }
+        trials.push(t);
+    }
+    let (best_trial, best) = best.context("no finalist")?;
     Ok(Outcome {
         best,
         best_params: best_trial.params,

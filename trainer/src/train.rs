@@ -1,7 +1,8 @@
 //! `trainer train`: shot table → split → baseline + search (+ ablation) → the chosen model, its
 //! manifest, trial log and report in an output folder.
 
-use crate::boost;
+use crate::bins::{BinRow, Bins};
+use crate::boost::{self, Fitted};
 use crate::dataset::{self, ShotTable};
 use crate::evaluate::{self, Evaluation};
 use crate::kinds::{self, KindChoice};
@@ -206,24 +207,34 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
     let lr_test: Vec<f64> = test.iter().map(|r| lr.predict(r)).collect();
     let lr_metrics = metrics::all(&lr_test, &test_y);
 
-    progress(&format!("== search: {trials} trials, seed {}", plan.seed));
+    // The binned training set every fit reads: edges from the training rows only.
+    let bins = Bins::fit(&train, space.max_bins);
+    let all_features = [true; N_FEATURES];
+    let train_bins = bins.bin_rows(&train, &all_features);
+    let valid_bins = bins.bin_rows(&valid, &all_features);
+    progress(&format!(
+        "== search: {trials} trials, seed {}, features in at most {} bins",
+        plan.seed,
+        bins.max_bins_used()
+    ));
     let data = SearchData {
-        train: &train,
+        bins: &bins,
+        train: &train_bins,
         train_y: &train_y,
         train_match: &train_match,
-        valid: &valid,
+        valid: &valid_bins,
         valid_y: &valid_y,
-        mask: [true; N_FEATURES],
+        mask: all_features,
+        early_stopping_trees: space.early_stopping_trees,
     };
     let outcome = search::run(&space, trials, plan.seed, &data, progress)?;
     progress("== separate handling of penalties and direct free kicks");
     let (model, kind_choices) = kinds::specialise(
-        &outcome.best,
+        &outcome.best.model,
         &outcome.best_params,
+        &data,
         &train,
-        &train_y,
         &valid,
-        &valid_y,
     )?;
     for c in &kind_choices {
         progress(&format!(
@@ -254,13 +265,13 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
         );
     }
     // gbdt's own predictions against the scorer's for the same ensemble (see conversion_check).
-    let gbdt_check = conversion_check(&train, &train_y, &outcome.best_params, &test)?;
+    let gbdt_check = conversion_check(&outcome.best, &test, &bins.bin_rows(&test, &all_features))?;
     let gbdt_metrics = metrics::all(&test_xg, &test_y);
     let evaluation = evaluate::evaluate(&table, &split.test, &test_xg);
 
     let ablation = if plan.ablation {
         progress("== ablation: feature groups added one at a time");
-        ablation(&data, &outcome.best_params, &test, &test_y)?
+        ablation(&data, &outcome.best_params, &outcome.best, &test, &test_y)?
     } else {
         Vec::new()
     };
@@ -325,7 +336,10 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
             "trials": trials,
             "best_trial": outcome.best_trial,
             "hyperparameters": outcome.best_params,
-            "trees_kept": outcome.best.trees().len(),
+            "trees_grown": outcome.best.trees_grown,
+            "trees_kept": outcome.best.trees_kept,
+            "max_bins": space.max_bins,
+            "early_stopping_trees": space.early_stopping_trees,
         },
         "kind_handling": kind_choices,
         "seed": plan.seed,
@@ -401,28 +415,16 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
     })
 }
 
-/// Refits a small ensemble with the chosen settings and compares gbdt's own predictions with
-/// the scorer's on the test set: margins agree exactly, probabilities within a few ULP (gbdt's
-/// `f32::exp` vs `libm::expf`).
-fn conversion_check(
-    train: &[FeatureRow],
-    train_y: &[bool],
-    p: &boost::Params,
-    test: &[FeatureRow],
-) -> Result<Value> {
-    let small = boost::Params {
-        iterations: p.iterations.min(30),
-        ..*p
-    };
-    let mut gd = boost::to_gbdt_data(train, train_y, &[true; N_FEATURES]);
-    let g = boost::fit(&mut gd, &small)?;
-    let m = boost::convert(&g)?;
-    let theirs = boost::gbdt_predict(&g, test);
+/// Compares gbdt's own predictions for the chosen ensemble (its trees on the binned test rows)
+/// with the scorer's (the converted model on the raw test rows): margins agree exactly, so
+/// probabilities differ by at most a few ULP (gbdt's `f32::exp` vs `libm::expf`).
+fn conversion_check(best: &Fitted, test: &[FeatureRow], test_bins: &[BinRow]) -> Result<Value> {
+    let theirs = best.gbdt_predict(test_bins);
     let mut max_abs = 0.0f32;
     let mut max_ulps = 0u32;
     let mut differing = 0usize;
     for (r, &t) in test.iter().zip(&theirs) {
-        let ours = m.predict(r);
+        let ours = best.model.predict(r);
         if ours.to_bits() != t.to_bits() {
             differing += 1;
         }
@@ -435,7 +437,7 @@ fn conversion_check(
         );
     }
     Ok(json!({
-        "trees": small.iterations,
+        "trees": best.trees_kept,
         "rows": test.len(),
         "differing_rows": differing,
         "max_abs_difference": max_abs,
@@ -444,9 +446,12 @@ fn conversion_check(
     }))
 }
 
+/// Feature groups added one at a time, refitted with the chosen hyperparameters. The last
+/// step (every group) is the chosen model itself: same rows, parameters and stopping rule.
 fn ablation(
     data: &SearchData,
     p: &boost::Params,
+    chosen: &Fitted,
     test: &[FeatureRow],
     test_y: &[bool],
 ) -> Result<Vec<(String, Metrics)>> {
@@ -454,13 +459,15 @@ fn ablation(
         .map(|k| GROUPS[..k].iter().map(|g| g.0).collect())
         .collect();
     let all: Vec<usize> = (0..data.train.len()).collect();
+    let score = |m: &Model| -> Vec<f64> { test.iter().map(|r| m.predict(r) as f64).collect() };
     search::parallel_map(&steps, |_, groups| -> Result<(String, Metrics)> {
-        let d = SearchData {
-            mask: mask_of(groups),
-            ..*data
+        let mask = mask_of(groups);
+        let pred = if mask == data.mask {
+            score(&chosen.model)
+        } else {
+            let d = SearchData { mask, ..*data };
+            score(&search::fit_and_select(&d, &all, p)?.model)
         };
-        let (m, _, _) = search::fit_and_select(&d, &all, p)?;
-        let pred: Vec<f64> = test.iter().map(|r| m.predict(r) as f64).collect();
         Ok((groups.join(" + "), metrics::all(&pred, test_y)))
     })
     .into_iter()
@@ -497,12 +504,13 @@ fn report_md(
     let p = &outcome.best_params;
     let _ = writeln!(
         s,
-        "\nChosen: trial {} — depth {}, shrinkage {}, min leaf {}, {} of {} trees kept by validation log loss ({} trials, successive halving).\n",
+        "\nChosen: trial {} — depth {}, shrinkage {}, min leaf {}, {} trees kept by validation log loss of {} grown (at most {}; {} trials, successive halving, features binned).\n",
         outcome.best_trial,
         p.max_depth,
         p.shrinkage,
         p.min_leaf_size,
-        outcome.best.trees().len(),
+        outcome.best.trees_kept,
+        outcome.best.trees_grown,
         p.iterations,
         outcome.trials.iter().filter(|t| t.rung == 0).count()
     );
