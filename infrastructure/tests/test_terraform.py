@@ -6,9 +6,10 @@ with python-hcl2 (installed with checkov) and check two things:
 
 - what `validate` would: every module call passes only variables its module declares and every
   variable it requires; every `var.`, `local.`, `module.X.Y`, resource and data reference names
-  something declared; every declared variable is used; every `moved` block lands on something
-  that exists; every value in vars/*.tfvars and every default passes its variable's
-  validation blocks (evaluated here);
+  something declared; every declared variable is used; every `moved` block leaves an address
+  no longer declared and lands, directly or through a chain of moves, on something that exists;
+  every value in vars/*.tfvars and every default passes its variable's validation blocks
+  (evaluated here);
 - the settings edge-host and the site depend on: partial batch responses, bisect, bounded
   retries and record age, an on-failure destination, the runtime and the zip, the exact
   environment contract and EMF metric names (read from edge-host's own source), least-privilege
@@ -419,7 +420,7 @@ def check_environment_contract(cfg):
         expect(attr(lam, var) == root_value, f"{name}: the root must pass {var} = {root_value}")
     expect(attr(in_dir(cfg, "output", REGISTRY)["url"], "value") == "s3://${local.bucket}/${var.prefix}",
            "XGOALS_REGISTRY must be s3://BUCKET/PREFIX")
-    expect(attr(in_dir(cfg, "output", KINESIS)["output_stream_name"], "value") == "${aws_kinesis_stream.output.name}",
+    expect(attr(in_dir(cfg, "output", KINESIS)["output_stream_name"], "value") == '${aws_kinesis_stream.this["output"].name}',
            "XGOALS_OUTPUT_STREAM must be the output stream's name")
     target = cfg["locals"][".:dead_letter_target"]
     expect('"kinesis:${name}"' in target and "module.kinesis.dead_letter_stream_names" in target
@@ -473,15 +474,21 @@ def check_logs(cfg):
 
 
 def check_streams_encrypted(cfg):
+    """Every stream is an instance of the one aws_kinesis_stream resource, KMS-encrypted with
+    alias/aws/kinesis, with its retention and capacity mode from variables."""
+    table = cfg["locals"].get(f"{KINESIS}:streams", {})
+    expect(set(table) == {"input", "output", "dead_letter"}, f"input, output and dead-letter streams must exist: {sorted(table)}")
     streams = {k: v for k, v in cfg["resource"].items() if ":aws_kinesis_stream." in k}
-    expect({f"{KINESIS}:aws_kinesis_stream.{n}" for n in ("input", "output", "dead_letter")} <= set(streams),
-           "input, output and dead-letter streams must exist")
-    for key, body in streams.items():
-        expect(attr(body, "encryption_type") == "KMS", f"{key} must be KMS-encrypted")
-        expect(attr(body, "kms_key_id") == "alias/aws/kinesis", f"{key} must use alias/aws/kinesis")
-        expect(attr(body, "retention_period") == "${var.retention_hours}", f"{key}: retention must come from a variable")
-    mode = attr(block(streams[f"{KINESIS}:aws_kinesis_stream.input"], "stream_mode_details"), "stream_mode")
-    expect(mode == "${var.input_stream_mode}", "the input stream's mode must come from var.input_stream_mode")
+    expect(set(streams) == {f"{KINESIS}:aws_kinesis_stream.this"}, f"one stream resource, one instance per local.streams entry: {sorted(streams)}")
+    body = streams[f"{KINESIS}:aws_kinesis_stream.this"]
+    expect("local.streams" in attr(body, "for_each", "") and "var.create_dead_letter_stream" in attr(body, "for_each", ""),
+           "the streams must be local.streams, the dead-letter one only when var.create_dead_letter_stream")
+    expect(attr(body, "encryption_type") == "KMS", "the streams must be KMS-encrypted")
+    expect(attr(body, "kms_key_id") == "alias/aws/kinesis", "the streams must use alias/aws/kinesis")
+    expect(attr(body, "retention_period") == "${var.retention_hours}", "stream retention must come from a variable")
+    expect(attr(block(body, "stream_mode_details"), "stream_mode") == "${each.value.mode}"
+           and table["input"]["mode"] == "${var.input_stream_mode}",
+           "the input stream's mode must come from var.input_stream_mode")
 
 
 def secure_bucket_calls(cfg) -> dict:
@@ -754,20 +761,49 @@ def check_references(cfg):
         expect(not unused, f"{mod}: variables declared but never used: {sorted(unused)}")
 
 
+def module_prefixes(cfg) -> dict:
+    """Module directory -> the absolute address prefixes of its instances ("" for the root,
+    "module.site.module.bucket." for the site's bucket, ...)."""
+    prefixes, queue = {".": [""]}, ["."]
+    while queue:
+        mod = queue.pop()
+        for name, body in in_dir(cfg, "module", mod).items():
+            child = module_dir(mod, attr(body, "source", ""))
+            if child not in prefixes:
+                queue.append(child)
+            prefixes.setdefault(child, []).extend(f"{p}module.{name}." for p in prefixes[mod])
+    return prefixes
+
+
+def declared(cfg, address: str) -> bool:
+    """Whether an absolute address (instance keys left out) names a resource or module call."""
+    mod, parts = ".", address.split(".")
+    while len(parts) > 2 and parts[0] == "module":
+        calls = in_dir(cfg, "module", mod)
+        if parts[1] not in calls:
+            return False
+        mod, parts = module_dir(mod, attr(calls[parts[1]], "source", "")), parts[2:]
+    return len(parts) == 2 and (".".join(parts) in in_dir(cfg, "resource", mod)
+                                or (parts[0] == "module" and parts[1] in in_dir(cfg, "module", mod)))
+
+
 def check_moved(cfg):
-    """Every moved block lands on a resource or module call that exists."""
-    for key, body in cfg["moved"].items():
-        mod = key.split(":", 1)[0]
-        to = attr(body, "to", "").removeprefix("${").removesuffix("}")
-        parts = to.split(".")
-        while len(parts) > 2 and parts[0] == "module":
-            calls = in_dir(cfg, "module", mod)
-            expect(parts[1] in calls, f"moved to {to}: module.{parts[1]} is not called in {mod}")
-            mod = module_dir(mod, attr(calls[parts[1]], "source", ""))
-            parts = parts[2:]
-        expect(f"{parts[0]}.{parts[1]}" in in_dir(cfg, "resource", mod) or
-               (parts[0] == "module" and parts[1] in in_dir(cfg, "module", mod)),
-               f"moved to {to}: {'.'.join(parts)} does not exist in {mod}")
+    """Every moved block moves from an address no longer declared to one that is, directly or
+    through a chain of moved blocks (Terraform follows a move into a later move's `from`, also
+    across modules: the root's flat-layout streams -> module.kinesis's old names -> this[key])."""
+    prefixes = module_prefixes(cfg)
+    unkeyed = lambda ref: re.sub(r"\[[^\]]*\]", "", ref.removeprefix("${").removesuffix("}"))  # noqa: E731
+    moves = [(prefix + unkeyed(attr(body, "from", "")), prefix + unkeyed(attr(body, "to", "")))
+             for key, body in cfg["moved"].items() for prefix in prefixes.get(key.split(":", 1)[0], [])]
+    chain = dict(moves)
+    for source, to in moves:
+        expect(source == to or not declared(cfg, source),
+               f"moved from {source}: still declared (Terraform refuses to move an address that exists)")
+        target, seen = to, {source}
+        while not declared(cfg, target) and target in chain and target not in seen:
+            seen.add(target)
+            target = chain[target]
+        expect(declared(cfg, target), f"moved to {to}: {target} is not declared (nor moved on)")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -887,6 +923,7 @@ def _add_statement(key, stmt):
 
 
 R_ESM = ("resource", ESM)
+STREAMS = ("resource", f"{KINESIS}:aws_kinesis_stream.this")
 R_FN = ("resource", FN)
 IAM_DOC = f"{IAM}:aws_iam_policy_document.this"
 POLICY = ("data", IAM_DOC, "statement")
@@ -934,7 +971,7 @@ MUTATIONS = [
     (check_environment_contract, "registry from a fixed string", _set(ENV + ("XGOALS_REGISTRY",), "s3://models/registry")),
     (check_environment_contract, "root passes the output stream's ARN", _set(ROOT_CALL("lambda") + ("output_stream_name",), ["${module.kinesis.output_stream_arn}"])),
     (check_environment_contract, "registry without prefix", _set(("output", f"{REGISTRY}:url", "value"), ["s3://${local.bucket}"])),
-    (check_environment_contract, "output stream ARN", _set(("output", f"{KINESIS}:output_stream_name", "value"), ["${aws_kinesis_stream.output.arn}"])),
+    (check_environment_contract, "output stream ARN", _set(("output", f"{KINESIS}:output_stream_name", "value"), ['${aws_kinesis_stream.this["output"].arn}'])),
     (check_environment_contract, "dead letter without scheme", _set(("locals", ".:dead_letter_target"), "${one(module.kinesis.dead_letter_stream_names)}")),
     (check_environment_contract, "alarms read another namespace", _set(ROOT_CALL("monitoring") + ("metrics_namespace",), ["xgoals"])),
     (check_environment_defaults, "edge-host defaults unreadable", _set(("edge_host", "defaults"), {})),
@@ -950,11 +987,14 @@ MUTATIONS = [
     (check_logs, "log group Lambda does not write to", _set(("locals", ".:log_group_name"), "/xgoals/edge-host")),
     (check_logs, "function named apart from its log group", _set(ROOT_CALL("lambda") + ("function_name",), ["edge-host"])),
     # streams and buckets
-    (check_streams_encrypted, "no dead-letter stream", _delete(("resource", f"{KINESIS}:aws_kinesis_stream.dead_letter"))),
-    (check_streams_encrypted, "output stream unencrypted", _set(("resource", f"{KINESIS}:aws_kinesis_stream.output", "encryption_type"), ["NONE"])),
-    (check_streams_encrypted, "customer key on input", _set(("resource", f"{KINESIS}:aws_kinesis_stream.input", "kms_key_id"), ["alias/other"])),
-    (check_streams_encrypted, "fixed retention", _set(("resource", f"{KINESIS}:aws_kinesis_stream.output", "retention_period"), [24])),
-    (check_streams_encrypted, "input stream fixed mode", _set(("resource", f"{KINESIS}:aws_kinesis_stream.input", "stream_mode_details"), [{"stream_mode": ["PROVISIONED"]}])),
+    (check_streams_encrypted, "no dead-letter stream", _delete(("locals", f"{KINESIS}:streams", "dead_letter"))),
+    (check_streams_encrypted, "a second, hand-rolled stream", _set(("resource", f"{KINESIS}:aws_kinesis_stream.extra"), {})),
+    (check_streams_encrypted, "dead-letter stream always created", _set(STREAMS + ("for_each",), ["${local.streams}"])),
+    (check_streams_encrypted, "streams unencrypted", _set(STREAMS + ("encryption_type",), ["NONE"])),
+    (check_streams_encrypted, "customer key", _set(STREAMS + ("kms_key_id",), ["alias/other"])),
+    (check_streams_encrypted, "fixed retention", _set(STREAMS + ("retention_period",), [24])),
+    (check_streams_encrypted, "fixed mode", _set(STREAMS + ("stream_mode_details",), [{"stream_mode": ["PROVISIONED"]}])),
+    (check_streams_encrypted, "input stream fixed mode", _set(("locals", f"{KINESIS}:streams", "input", "mode"), "PROVISIONED")),
     (check_bucket_hardening, "versioning suspended", _set(("resource", f"{BUCKET}:aws_s3_bucket_versioning.this", "versioning_configuration"), [{"status": ["Suspended"]}])),
     (check_bucket_hardening, "SSE-S3 only", _set(("resource", f"{BUCKET}:aws_s3_bucket_server_side_encryption_configuration.this", "rule", 0, "apply_server_side_encryption_by_default"), [{"sse_algorithm": ["AES256"]}])),
     (check_bucket_hardening, "SSE-S3 by default", _set(VAR(BUCKET, "sse_algorithm") + ("default",), ["AES256"])),
@@ -1036,6 +1076,8 @@ MUTATIONS = [
     (check_references, "variable never used", _set(VAR(KINESIS, "shard_count"), {"description": ["Shards of every stream."], "type": ["${number}"]})),
     (check_moved, "moved into an uncalled module", _set(("moved", ".:moved.tf:0", "to"), ["${module.streams.aws_kinesis_stream.input}"])),
     (check_moved, "moved to a missing resource", _set(("moved", ".:moved.tf:0", "to"), ["${module.kinesis.aws_kinesis_stream.shots}"])),
+    (check_moved, "chain broken", _delete(("moved", f"{KINESIS}:moved.tf:0"))),
+    (check_moved, "moved from a declared resource", _set(("moved", f"{SITE}:moved.tf:0", "from"), ["${aws_cloudfront_distribution.this}"])),
     # variables, environments, versions
     (check_variables_described, "undescribed variable", _set(VAR(".", "batch_size") + ("description",), [""])),
     (check_variables_described, "undescribed output", _set(("output", ".:function_name", "description"), [" "])),
