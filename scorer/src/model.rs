@@ -115,7 +115,8 @@ fn invalid(reason: impl Into<String>) -> ModelError {
     }
 }
 
-/// Most padded split slots a model may need (about 32 MB of evaluation layout).
+/// Most padded split slots a model may need (about 32 MB of evaluation layout, 64 MB with the
+/// AVX2 evaluator's copy of the splits).
 pub const MAX_PADDED_SPLITS: usize = 1 << 22;
 
 /// A split in the evaluation layout is one `u32`: its key above [`SLOT_BITS`] and, below them,
