@@ -88,6 +88,12 @@ fn trains_deterministically_and_evaluates_any_competition() {
     );
     let trials = std::fs::read_to_string(Path::new(&a).join("trials.jsonl")).unwrap();
     assert!(trials.lines().count() >= 3 && trials.contains("valid_log_loss"));
+    assert_eq!(manifest["search"]["max_bins"], 16);
+    assert_eq!(manifest["search"]["early_stopping_trees"], 3);
+    assert!(
+        manifest["search"]["trees_grown"].as_u64().unwrap()
+            >= manifest["search"]["trees_kept"].as_u64().unwrap()
+    );
     let report = std::fs::read_to_string(Path::new(&a).join("report.md")).unwrap();
     assert!(report.contains("calibration.svg") && Path::new(&a).join("shotmap.svg").exists());
 
