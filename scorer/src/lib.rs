@@ -43,4 +43,4 @@ pub mod js;
 pub use features::{extract, FeatureRow, FEATURES, FEATURE_SET_ID, N_FEATURES};
 pub use model::{Model, ModelError};
 pub use pitch::Point;
-pub use shot::{BodyPart, Context, Shot, ShotError, ShotKind};
+pub use shot::{BodyPart, Context, Shot, ShotError, ShotFields, ShotKind};

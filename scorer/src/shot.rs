@@ -283,60 +283,46 @@ impl Shot {
         s
     }
 
-    /// Encodes the shot in the flat 32-byte layout (see [`FLAT_SHOT_BYTES`]).
-    pub fn to_flat(&self) -> [u8; FLAT_SHOT_BYTES] {
-        let mut b = [0u8; FLAT_SHOT_BYTES];
+    /// The shot as plain numbers and codes (what the flat layout and the web page's shot
+    /// records carry).
+    pub fn fields(&self) -> ShotFields {
         let c = &self.context;
-        let (px, py) = c
-            .prev_event_at
-            .map_or((f32::NAN, f32::NAN), |p| (p.x_m, p.y_m));
-        b[0..4].copy_from_slice(&self.at.x_m.to_le_bytes());
-        b[4..8].copy_from_slice(&self.at.y_m.to_le_bytes());
-        b[8] = self.body_part.code();
-        b[9] = self.kind.code();
-        b[10..12].copy_from_slice(&flags_of(c).to_le_bytes());
-        b[12..16].copy_from_slice(&c.secs_since_prev_event.unwrap_or(f32::NAN).to_le_bytes());
-        b[16..20].copy_from_slice(&c.secs_since_prev2_event.unwrap_or(f32::NAN).to_le_bytes());
-        b[20..24].copy_from_slice(&px.to_le_bytes());
-        b[24..28].copy_from_slice(&py.to_le_bytes());
-        b
+        ShotFields {
+            x_m: self.at.x_m,
+            y_m: self.at.y_m,
+            body_part_code: self.body_part.code(),
+            kind_code: self.kind.code(),
+            context_flags: flags_of(c),
+            secs_since_prev_event: c.secs_since_prev_event,
+            secs_since_prev2_event: c.secs_since_prev2_event,
+            prev_event_x_m: c.prev_event_at.map(|p| p.x_m),
+            prev_event_y_m: c.prev_event_at.map(|p| p.y_m),
+        }
     }
 
-    /// Decodes and validates a shot from the flat layout. Any NaN in an optional field means
-    /// "missing"; NaN in the position, unknown codes, unknown flag bits and a non-zero reserved
-    /// word are errors.
-    pub fn from_flat(b: &[u8]) -> Result<Shot, ShotError> {
-        let b: &[u8; FLAT_SHOT_BYTES] = b
-            .try_into()
-            .map_err(|_| ShotError::BadLength { len: b.len() })?;
-        let f32_at = |i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
-        let optional = |v: f32| if v.is_nan() { None } else { Some(v) };
-        let body_part = BodyPart::from_code(b[8]).ok_or_else(|| ShotError::UnknownValue {
-            field: "body_part",
-            value: b[8].to_string(),
-        })?;
-        let kind = ShotKind::from_code(b[9]).ok_or_else(|| ShotError::UnknownValue {
+    /// Decodes and validates a shot from its plain fields: unknown codes, unknown flag bits
+    /// and half a previous-event position are errors, and then everything [`Shot::new`]
+    /// checks.
+    pub fn from_fields(f: &ShotFields) -> Result<Shot, ShotError> {
+        let body_part =
+            BodyPart::from_code(f.body_part_code).ok_or_else(|| ShotError::UnknownValue {
+                field: "body_part",
+                value: f.body_part_code.to_string(),
+            })?;
+        let kind = ShotKind::from_code(f.kind_code).ok_or_else(|| ShotError::UnknownValue {
             field: "kind",
-            value: b[9].to_string(),
+            value: f.kind_code.to_string(),
         })?;
-        let flags = u16::from_le_bytes([b[10], b[11]]);
+        let flags = f.context_flags;
         if flags & !ALL_FLAGS != 0 {
             return Err(ShotError::UnknownValue {
                 field: "context_flags",
                 value: format!("{flags:#06x}"),
             });
         }
-        let reserved = u32::from_le_bytes([b[28], b[29], b[30], b[31]]);
-        if reserved != 0 {
-            return Err(ShotError::UnknownValue {
-                field: "reserved",
-                value: format!("{reserved:#010x}"),
-            });
-        }
-        let (px, py) = (f32_at(20), f32_at(24));
-        let prev_event_at = match (px.is_nan(), py.is_nan()) {
-            (true, true) => None,
-            (false, false) => Some(Point::new(px, py)),
+        let prev_event_at = match (f.prev_event_x_m, f.prev_event_y_m) {
+            (None, None) => None,
+            (Some(x), Some(y)) => Some(Point::new(x, y)),
             _ => {
                 return Err(ShotError::NotFinite {
                     field: "prev_event_position",
@@ -352,12 +338,75 @@ impl Shot {
             after_take_on_or_duel: flag(FLAG_AFTER_TAKE_ON_OR_DUEL),
             rebound: flag(FLAG_REBOUND),
             set_piece_phase: flag(FLAG_SET_PIECE_PHASE),
-            secs_since_prev_event: optional(f32_at(12)),
-            secs_since_prev2_event: optional(f32_at(16)),
+            secs_since_prev_event: f.secs_since_prev_event,
+            secs_since_prev2_event: f.secs_since_prev2_event,
             prev_event_at,
         };
-        Shot::new(Point::new(f32_at(0), f32_at(4)), body_part, kind, context)
+        Shot::new(Point::new(f.x_m, f.y_m), body_part, kind, context)
     }
+
+    /// Encodes the shot in the flat 32-byte layout (see [`FLAT_SHOT_BYTES`]).
+    pub fn to_flat(&self) -> [u8; FLAT_SHOT_BYTES] {
+        let f = self.fields();
+        let missing = |v: Option<f32>| v.unwrap_or(f32::NAN).to_le_bytes();
+        let mut b = [0u8; FLAT_SHOT_BYTES];
+        b[0..4].copy_from_slice(&f.x_m.to_le_bytes());
+        b[4..8].copy_from_slice(&f.y_m.to_le_bytes());
+        b[8] = f.body_part_code;
+        b[9] = f.kind_code;
+        b[10..12].copy_from_slice(&f.context_flags.to_le_bytes());
+        b[12..16].copy_from_slice(&missing(f.secs_since_prev_event));
+        b[16..20].copy_from_slice(&missing(f.secs_since_prev2_event));
+        b[20..24].copy_from_slice(&missing(f.prev_event_x_m));
+        b[24..28].copy_from_slice(&missing(f.prev_event_y_m));
+        b
+    }
+
+    /// Decodes and validates a shot from the flat layout. Any NaN in an optional field means
+    /// "missing"; NaN in the position, unknown codes, unknown flag bits, half a previous-event
+    /// position and a non-zero reserved word are errors.
+    pub fn from_flat(b: &[u8]) -> Result<Shot, ShotError> {
+        let b: &[u8; FLAT_SHOT_BYTES] = b
+            .try_into()
+            .map_err(|_| ShotError::BadLength { len: b.len() })?;
+        let f32_at = |i: usize| f32::from_le_bytes([b[i], b[i + 1], b[i + 2], b[i + 3]]);
+        let optional = |i: usize| Some(f32_at(i)).filter(|v| !v.is_nan());
+        let reserved = u32::from_le_bytes([b[28], b[29], b[30], b[31]]);
+        if reserved != 0 {
+            return Err(ShotError::UnknownValue {
+                field: "reserved",
+                value: format!("{reserved:#010x}"),
+            });
+        }
+        Shot::from_fields(&ShotFields {
+            x_m: f32_at(0),
+            y_m: f32_at(4),
+            body_part_code: b[8],
+            kind_code: b[9],
+            context_flags: u16::from_le_bytes([b[10], b[11]]),
+            secs_since_prev_event: optional(12),
+            secs_since_prev2_event: optional(16),
+            prev_event_x_m: optional(20),
+            prev_event_y_m: optional(24),
+        })
+    }
+}
+
+/// A shot as plain numbers and codes, unvalidated: [`Shot::fields`] and
+/// [`Shot::from_fields`] convert, the flat layout and the web page's shot records
+/// (`trainer export-web`) carry exactly these. Codes: [`BodyPart::code`], [`ShotKind::code`],
+/// `FLAG_*` bits for the context.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ShotFields {
+    pub x_m: f32,
+    pub y_m: f32,
+    pub body_part_code: u8,
+    pub kind_code: u8,
+    pub context_flags: u16,
+    pub secs_since_prev_event: Option<f32>,
+    pub secs_since_prev2_event: Option<f32>,
+    pub prev_event_x_m: Option<f32>,
+    pub prev_event_y_m: Option<f32>,
 }
 
 /// Size of one shot in the flat layout:
@@ -504,6 +553,57 @@ mod tests {
         )
         .unwrap();
         assert_eq!(Shot::from_flat(&bare.to_flat()).unwrap(), bare);
+    }
+
+    #[test]
+    fn fields_round_trip_and_are_what_the_flat_layout_carries() {
+        let s = Shot::new(
+            Point::new(95.5, 40.25),
+            BodyPart::HeadOrOther,
+            ShotKind::DirectFreeKick,
+            full_context(),
+        )
+        .unwrap();
+        let f = s.fields();
+        assert_eq!(Shot::from_fields(&f).unwrap(), s);
+        assert_eq!(f.body_part_code, s.to_flat()[8]);
+        assert_eq!(
+            f.context_flags,
+            u16::from_le_bytes([s.to_flat()[10], s.to_flat()[11]])
+        );
+        assert_eq!(
+            f.context_flags,
+            FLAG_COUNTER_ATTACK
+                | FLAG_AFTER_THROUGH_BALL
+                | FLAG_AFTER_TAKE_ON_OR_DUEL
+                | FLAG_SET_PIECE_PHASE
+        );
+        let half = ShotFields {
+            prev_event_y_m: None,
+            ..f
+        };
+        assert_eq!(
+            Shot::from_fields(&half),
+            Err(ShotError::NotFinite {
+                field: "prev_event_position"
+            })
+        );
+        let unknown_flag = ShotFields {
+            context_flags: 1 << 7,
+            ..f
+        };
+        assert!(matches!(
+            Shot::from_fields(&unknown_flag),
+            Err(ShotError::UnknownValue {
+                field: "context_flags",
+                ..
+            })
+        ));
+        let nan_gap = ShotFields {
+            secs_since_prev_event: Some(f32::NAN),
+            ..f
+        };
+        assert!(Shot::from_fields(&nan_gap).is_err());
     }
 
     #[test]

@@ -24,9 +24,7 @@
 use crate::dataset::{competition_of, hex, read_text, ShotTable};
 use crate::registry::Registry;
 use anyhow::{bail, ensure, Context as _, Result};
-use scorer::pitch::Point;
-use scorer::shot::{self, Context, Shot};
-use scorer::{BodyPart, ShotKind};
+use scorer::{Shot, ShotFields};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -333,55 +331,48 @@ fn parse_match(m: &Value, team_index: &mut dyn FnMut(u64) -> u32) -> Result<Matc
     })
 }
 
-fn record_of(shot: &Shot) -> (f32, f32, u8, u8, u16, [Option<f32>; 4]) {
-    let flat = shot.to_flat();
-    let c = shot.context();
+/// A shot's record: where it was (match index, side, player index, minute, goal) and its
+/// [`ShotFields`].
+fn record_of(
+    match_index: u32,
+    side: u8,
+    player: Option<u32>,
+    minute: f32,
+    goal: bool,
+    shot: &Shot,
+) -> ShotRecord {
+    let f = shot.fields();
     (
-        shot.at().x_m,
-        shot.at().y_m,
-        shot.body_part().code(),
-        shot.kind().code(),
-        u16::from_le_bytes([flat[10], flat[11]]),
-        [
-            c.secs_since_prev_event,
-            c.secs_since_prev2_event,
-            c.prev_event_at.map(|p| p.x_m),
-            c.prev_event_at.map(|p| p.y_m),
-        ],
+        match_index,
+        side,
+        player,
+        minute,
+        goal as u8,
+        f.x_m,
+        f.y_m,
+        f.body_part_code,
+        f.kind_code,
+        f.context_flags,
+        f.secs_since_prev_event,
+        f.secs_since_prev2_event,
+        f.prev_event_x_m,
+        f.prev_event_y_m,
     )
 }
 
 /// The shot a record describes (the same decoding the page does), validated by the scorer.
 pub fn shot_of_record(r: &ShotRecord) -> Result<Shot> {
-    let body = BodyPart::from_code(r.7).with_context(|| format!("body part code {}", r.7))?;
-    let kind = ShotKind::from_code(r.8).with_context(|| format!("kind code {}", r.8))?;
-    let known = shot::FLAG_COUNTER_ATTACK
-        | shot::FLAG_AFTER_CROSS
-        | shot::FLAG_AFTER_THROUGH_BALL
-        | shot::FLAG_AFTER_HIGH_PASS
-        | shot::FLAG_AFTER_TAKE_ON_OR_DUEL
-        | shot::FLAG_REBOUND
-        | shot::FLAG_SET_PIECE_PHASE;
-    ensure!(r.9 & !known == 0, "unknown context flags {:#06x}", r.9);
-    let flag = |bit: u16| r.9 & bit != 0;
-    let prev_event_at = match (r.12, r.13) {
-        (Some(x), Some(y)) => Some(Point::new(x, y)),
-        (None, None) => None,
-        _ => bail!("half a previous-event position"),
-    };
-    let context = Context {
-        counter_attack: flag(shot::FLAG_COUNTER_ATTACK),
-        after_cross: flag(shot::FLAG_AFTER_CROSS),
-        after_through_ball: flag(shot::FLAG_AFTER_THROUGH_BALL),
-        after_high_pass: flag(shot::FLAG_AFTER_HIGH_PASS),
-        after_take_on_or_duel: flag(shot::FLAG_AFTER_TAKE_ON_OR_DUEL),
-        rebound: flag(shot::FLAG_REBOUND),
-        set_piece_phase: flag(shot::FLAG_SET_PIECE_PHASE),
+    Ok(Shot::from_fields(&ShotFields {
+        x_m: r.5,
+        y_m: r.6,
+        body_part_code: r.7,
+        kind_code: r.8,
+        context_flags: r.9,
         secs_since_prev_event: r.10,
         secs_since_prev2_event: r.11,
-        prev_event_at,
-    };
-    Ok(Shot::new(Point::new(r.5, r.6), body, kind, context)?)
+        prev_event_x_m: r.12,
+        prev_event_y_m: r.13,
+    })?)
 }
 
 fn write(out: &Path, rel: &str, bytes: &[u8], files: &mut Vec<(String, u64)>) -> Result<()> {
@@ -470,23 +461,7 @@ fn competition_file(
             })
         });
         let minute = (r.minute() * 10.0).round() / 10.0;
-        let (x, y, body, kind, flags, [s1, s2, px, py]) = record_of(&r.shot);
-        shots.push((
-            m as u32,
-            side,
-            player,
-            minute,
-            r.goal as u8,
-            x,
-            y,
-            body,
-            kind,
-            flags,
-            s1,
-            s2,
-            px,
-            py,
-        ));
+        shots.push(record_of(m as u32, side, player, minute, r.goal, &r.shot));
     }
     Ok(CompetitionFile {
         format: FORMAT,
@@ -640,8 +615,7 @@ mod tests {
         let mut rng = scorer::synth::Rng::new(7);
         for _ in 0..500 {
             let s = scorer::synth::shot(&mut rng);
-            let (x, y, b, k, f, [s1, s2, px, py]) = record_of(&s);
-            let rec: ShotRecord = (0, 0, None, 1.0, 0, x, y, b, k, f, s1, s2, px, py);
+            let rec = record_of(0, 0, None, 1.0, false, &s);
             let text = serde_json::to_string(&rec).unwrap();
             let back: ShotRecord = serde_json::from_str(&text).unwrap();
             assert_eq!(shot_of_record(&back).unwrap().to_flat(), s.to_flat());

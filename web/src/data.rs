@@ -9,9 +9,7 @@
 use crate::json::{self, Json, JsonError};
 use crate::state::is_competition_id;
 use core::fmt;
-use scorer::pitch::Point;
-use scorer::shot::{self, Context, Shot};
-use scorer::{BodyPart, ShotKind};
+use scorer::{Shot, ShotFields};
 
 /// The layout version this page reads.
 pub const FORMAT: u32 = 1;
@@ -407,40 +405,20 @@ fn pairs(v: &Json, what: &str) -> Result<Vec<(u64, String)>, JsonError> {
         .collect()
 }
 
-const KNOWN_FLAGS: u16 = shot::FLAG_COUNTER_ATTACK
-    | shot::FLAG_AFTER_CROSS
-    | shot::FLAG_AFTER_THROUGH_BALL
-    | shot::FLAG_AFTER_HIGH_PASS
-    | shot::FLAG_AFTER_TAKE_ON_OR_DUEL
-    | shot::FLAG_REBOUND
-    | shot::FLAG_SET_PIECE_PHASE;
-
 /// The shot a record describes, validated by the scorer.
 fn shot_of(r: &ShotRecord) -> Result<Shot, String> {
-    let body = BodyPart::from_code(r.7).ok_or_else(|| format!("body part code {}", r.7))?;
-    let kind = ShotKind::from_code(r.8).ok_or_else(|| format!("kind code {}", r.8))?;
-    if r.9 & !KNOWN_FLAGS != 0 {
-        return Err(format!("unknown context flags {:#06x}", r.9));
-    }
-    let flag = |bit: u16| r.9 & bit != 0;
-    let prev_event_at = match (r.12, r.13) {
-        (Some(x), Some(y)) => Some(Point::new(x, y)),
-        (None, None) => None,
-        _ => return Err("half a previous-event position".into()),
-    };
-    let context = Context {
-        counter_attack: flag(shot::FLAG_COUNTER_ATTACK),
-        after_cross: flag(shot::FLAG_AFTER_CROSS),
-        after_through_ball: flag(shot::FLAG_AFTER_THROUGH_BALL),
-        after_high_pass: flag(shot::FLAG_AFTER_HIGH_PASS),
-        after_take_on_or_duel: flag(shot::FLAG_AFTER_TAKE_ON_OR_DUEL),
-        rebound: flag(shot::FLAG_REBOUND),
-        set_piece_phase: flag(shot::FLAG_SET_PIECE_PHASE),
+    Shot::from_fields(&ShotFields {
+        x_m: r.5,
+        y_m: r.6,
+        body_part_code: r.7,
+        kind_code: r.8,
+        context_flags: r.9,
         secs_since_prev_event: r.10,
         secs_since_prev2_event: r.11,
-        prev_event_at,
-    };
-    Shot::new(Point::new(r.5, r.6), body, kind, context).map_err(|e| e.to_string())
+        prev_event_x_m: r.12,
+        prev_event_y_m: r.13,
+    })
+    .map_err(|e| e.to_string())
 }
 
 impl Competition {
@@ -563,6 +541,7 @@ impl Competition {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use scorer::ShotKind;
 
     pub const SMALL: &str = r#"{"format":1,"competition":"Test_Cup",
       "teams":[[1,"Reds"],[2,"Blues"]],"players":[[10,"A. Striker"],[11,"B. Winger"]],
