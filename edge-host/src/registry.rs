@@ -16,9 +16,9 @@ use sha2::{Digest, Sha256};
 use std::fmt;
 use std::path::{Path, PathBuf};
 
-pub const PRODUCTION_KEY: &str = "production.json";
-pub const MANIFEST_NAME: &str = "manifest.json";
-pub const VERSIONS_DIR: &str = "versions";
+pub use scorer::registry_layout::{
+    is_valid_name as is_valid_version, MANIFEST_NAME, PRODUCTION_KEY, VERSIONS_DIR,
+};
 
 /// Where a registry lives.
 #[derive(Clone)]
@@ -120,15 +120,6 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
-}
-
-/// `[A-Za-z0-9._-]{1,64}`, not `.` or `..` (the trainer's rule).
-pub fn is_valid_version(v: &str) -> bool {
-    (1..=64).contains(&v.len())
-        && v != "."
-        && v != ".."
-        && v.bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
 }
 
 #[derive(Deserialize)]
@@ -249,8 +240,11 @@ impl Registry {
         if !is_valid_version(version) {
             return Err(RegistryError::BadVersion(version.to_string()));
         }
-        self.fetch_dir(version, &format!("{VERSIONS_DIR}/{version}/"))
-            .await
+        self.fetch_dir(
+            version,
+            &scorer::registry_layout::version_file_key(version, ""),
+        )
+        .await
     }
 
     /// Reads and checks the manifest and model under `dir` (empty, or ending in `/`).

@@ -23,6 +23,7 @@ pub mod features;
 pub mod legacy;
 pub mod model;
 pub mod pitch;
+pub mod registry_layout;
 pub mod shot;
 
 #[cfg(feature = "serde")]

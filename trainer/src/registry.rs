@@ -40,16 +40,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::train::sha256_hex;
 
-/// Key of the production alias.
-pub const PRODUCTION_KEY: &str = "production.json";
-/// Name of the file whose presence makes a version exist; written last by [`Registry::publish`].
-pub const MANIFEST_NAME: &str = "manifest.json";
-/// The model file of every version.
-pub const MODEL_NAME: &str = "model.xgm";
-/// Folder (key prefix) holding one sub-folder per version.
-pub const VERSIONS_PREFIX: &str = "versions/";
-/// Longest accepted version string or file name.
-pub const MAX_NAME_LEN: usize = 64;
+use scorer::registry_layout::version_file_key as file_key;
+
+pub use scorer::registry_layout::{
+    MANIFEST_NAME, MAX_NAME_LEN, MODEL_NAME, PRODUCTION_KEY, VERSIONS_DIR,
+};
 
 /// Where registry bytes live. Keys are `/`-separated relative paths such as
 /// `versions/v1/model.xgm`.
@@ -548,18 +543,11 @@ pub fn check_file_name(name: &str) -> Result<()> {
 }
 
 fn check_name(name: &str, what: &str) -> Result<()> {
-    let ok_chars = name
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
-    if name.is_empty() || name.len() > MAX_NAME_LEN || !ok_chars || name == "." || name == ".." {
+    if !scorer::registry_layout::is_valid_name(name) {
         let shown: String = name.chars().take(80).collect();
         bail!("invalid {what} {shown:?}: expected 1 to {MAX_NAME_LEN} of A-Z a-z 0-9 . _ -");
     }
     Ok(())
-}
-
-fn file_key(version: &str, name: &str) -> String {
-    format!("{VERSIONS_PREFIX}{version}/{name}")
 }
 
 impl std::fmt::Debug for Registry {
@@ -652,10 +640,11 @@ impl Registry {
 
     /// Published versions (those with a manifest), sorted.
     pub fn versions(&self) -> Result<Vec<String>> {
-        let keys = self.store.list(VERSIONS_PREFIX)?;
+        let versions_prefix = format!("{VERSIONS_DIR}/");
+        let keys = self.store.list(&versions_prefix)?;
         let mut versions: Vec<String> = keys
             .iter()
-            .filter_map(|k| k.strip_prefix(VERSIONS_PREFIX)?.split_once('/'))
+            .filter_map(|k| k.strip_prefix(&versions_prefix)?.split_once('/'))
             .filter(|(v, name)| *name == MANIFEST_NAME && check_version(v).is_ok())
             .map(|(v, _)| v.to_string())
             .collect();
@@ -667,7 +656,7 @@ impl Registry {
     /// Names of the files stored for `version` (published or not), sorted.
     pub fn file_names(&self, version: &str) -> Result<Vec<String>> {
         check_version(version)?;
-        let prefix = format!("{VERSIONS_PREFIX}{version}/");
+        let prefix = file_key(version, "");
         Ok(self
             .store
             .list(&prefix)?
