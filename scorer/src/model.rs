@@ -1226,22 +1226,8 @@ mod tests {
     /// A pointer-chasing walk over the file structure: the reference the padded layout must
     /// reproduce bit for bit.
     fn reference_margin(m: &Model, row: &FeatureRow) -> f32 {
-        let mut sum = m.base_score();
-        for t in m.trees() {
-            let mut r = t.root;
-            while let NodeRef::Split(i) = r {
-                let s = &t.splits[i as usize];
-                let v = row[s.feature as usize];
-                r = if v < s.threshold || (v.is_nan() && s.nan_left) {
-                    s.left
-                } else {
-                    s.right
-                };
-            }
-            let NodeRef::Leaf(l) = r else { unreachable!() };
-            sum += t.leaves[l as usize];
-        }
-        sum
+        // `tree_value` walks the file's trees by their child pointers (no ranks, no padding).
+        (0..m.trees().len()).fold(m.base_score(), |sum, t| sum + m.tree_value(t, row))
     }
 
     /// Random unbalanced trees: leaves at every depth exercise the padding.
