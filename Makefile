@@ -13,7 +13,6 @@ STAGE ?= stg
 REGISTRY ?=
 # `make shot SHOT='{"shot": {...}, "shot_id": 7}'`: the record to push (default: a shot 11 m out).
 SHOT ?=
-PRODUCTION = $(shell sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' .xgoals/registry/production.json 2>/dev/null)
 
 .PHONY: help setup test quality_checks train build integration_test publish deploy \
 	up down status shot stack-smoke
@@ -42,9 +41,7 @@ integration_test: ## trainer registry on moto S3, edge-host on moto Kinesis + S3
 
 publish: ## put the local production model into REGISTRY=s3://bucket/prefix and promote it there if it measures better
 	@if [ -z "$(REGISTRY)" ]; then echo "usage: make publish REGISTRY=s3://bucket/prefix" >&2; exit 2; fi
-	@if [ -z "$(PRODUCTION)" ]; then echo "no production model in .xgoals/registry: make train first" >&2; exit 1; fi
-	cargo run --release -q -p trainer -- registry --registry "$(REGISTRY)" add ".xgoals/registry/versions/$(PRODUCTION)"
-	cargo run --release -q -p trainer -- registry --registry "$(REGISTRY)" promote "$(PRODUCTION)" --if-better
+	bash infrastructure/scripts/publish.sh "$(REGISTRY)"
 
 deploy: ## terraform init/plan/apply for STAGE (stg|prod) with the built Lambda zip, then upload www-dist (docs/DEPLOY.md)
 	bash infrastructure/scripts/deploy.sh "$(STAGE)"

@@ -21,6 +21,12 @@ SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO=sudo; fi
 APT_UPDATED=""
 
+# The local registry's production version (.xgoals/registry/production.json), or nothing.
+LOCAL_REGISTRY="$ROOT/.xgoals/registry"
+local_production() {
+  sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$LOCAL_REGISTRY/production.json" 2>/dev/null || true
+}
+
 step() { printf '\n==> %s\n' "$*"; STEP_START=$(date +%s); }
 done_step() { printf '    (%ss)\n' "$(( $(date +%s) - STEP_START ))"; }
 

@@ -67,10 +67,10 @@ model_dir() {
     echo "$XGOALS_STACK_MODEL"
     return
   fi
-  local prod="$ROOT/.xgoals/registry/production.json" version
-  if [ -f "$prod" ]; then
-    version=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$prod")
-    echo "$ROOT/.xgoals/registry/versions/$version"
+  local version
+  version=$(local_production)
+  if [ -n "$version" ]; then
+    echo "$LOCAL_REGISTRY/versions/$version"
     return
   fi
   local quick="$STATE/quick-model"

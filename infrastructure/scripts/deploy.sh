@@ -16,7 +16,7 @@
 # No STEP means all of them, in that order. Needs terraform, the AWS CLI and credentials for
 # the stage's account. Built artifacts come from `make build` (Lambda zip, www-dist) and
 # `make train` (the model); binaries from XGOALS_BIN_DIR (trainer, edge-host) if set, else
-# cargo builds them.
+# cargo builds them (publish.sh, smoke.sh).
 source "$(dirname "${BASH_SOURCE[0]}")/../../.ci/lib.sh"
 usage() { awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "${BASH_SOURCE[0]}"; }
 
@@ -32,15 +32,6 @@ INFRA="$ROOT/infrastructure"
 PLAN="$INFRA/$STAGE.tfplan"
 tf() { terraform -chdir="$INFRA" "$@"; }
 output() { tf output -raw "$1"; }
-
-bin() { # bin NAME → path of a release binary
-  if [ -n "${XGOALS_BIN_DIR:-}" ]; then
-    echo "$XGOALS_BIN_DIR/$1"
-  else
-    cargo build -q --release -p "$1" >&2
-    echo "$TARGET_DIR/release/$1"
-  fi
-}
 
 lambda_zip() {
   local arch
@@ -72,12 +63,7 @@ for s in "${STEPS[@]}"; do
       ;;
     publish)
       step "deploy $STAGE: publish the production model to the registry"
-      prod=$(sed -n 's/.*"version": *"\([^"]*\)".*/\1/p' "$ROOT/.xgoals/registry/production.json" 2>/dev/null || true)
-      [ -n "$prod" ] || { echo "no production model in .xgoals/registry: make train first" >&2; exit 1; }
-      registry=$(output registry_url)
-      trainer=$(bin trainer)
-      "$trainer" registry --registry "$registry" add "$ROOT/.xgoals/registry/versions/$prod"
-      "$trainer" registry --registry "$registry" promote "$prod" --if-better
+      bash "$INFRA/scripts/publish.sh" "$(output registry_url)"
       ;;
     site)
       step "deploy $STAGE: upload www-dist"
@@ -87,7 +73,7 @@ for s in "${STEPS[@]}"; do
       ;;
     smoke)
       step "deploy $STAGE: smoke test through $(output input_stream_name)"
-      XGOALS_EDGE_HOST=$(bin edge-host) bash "$INFRA/scripts/smoke.sh" \
+      XGOALS_EDGE_HOST=${XGOALS_BIN_DIR:+$XGOALS_BIN_DIR/edge-host} bash "$INFRA/scripts/smoke.sh" \
         --input "$(output input_stream_name)" --output "$(output output_stream_name)" \
         --registry "$(output registry_url)"
       ;;
