@@ -12,6 +12,12 @@
 //! Trees are fitted on bin indices ([`crate::bins`]) and converted to raw-feature thresholds;
 //! a missing value (bin 0) always goes left, which the converted split's `nan_left` records.
 //!
+//! A fit sees only the features its mask keeps. gbdt's work per node is linear in the number
+//! of columns, constant ones included, so a masked feature is left out rather than blanked;
+//! the trees are the same either way (a constant column never wins a split, and the kept
+//! columns keep their order, so ties between them break the same way), and their feature
+//! indices are mapped back to the scorer's on conversion.
+//!
 //! gbdt's LogLikelyhood loss predicts `1 / (1 + exp(−2f))` with `f = bias + Σ shrinkage · leaf`
 //! in `f32`. The scorer's margin is `m = 2f`: base score `2 · bias`, leaf values
 //! `2 · (shrinkage · leaf)`. Doubling is exact in binary floating point, so every partial sum
@@ -55,6 +61,13 @@ pub struct Fitted {
     bias: f32,
     shrinkage: f32,
     trees: Vec<DecisionTree>,
+    /// The scorer's feature index of each column gbdt saw.
+    columns: Vec<usize>,
+}
+
+/// The columns of a binned row that a fit sees.
+fn project(row: &BinRow, columns: &[usize]) -> Vec<f32> {
+    columns.iter().map(|&f| row[f]).collect()
 }
 
 fn log_loss_term(f: f32, goal: bool) -> f64 {
@@ -68,7 +81,7 @@ fn log_loss_term(f: f32, goal: bool) -> f64 {
 }
 
 /// Fits up to `p.iterations` trees on the rows `idx` of `train` (features with
-/// `mask[f] == false` blanked), stopping once the validation log loss has not improved for
+/// `mask[f] == false` left out), stopping once the validation log loss has not improved for
 /// `patience` trees (0: never stop early), and keeps the best prefix.
 pub fn fit(
     train: Rows,
@@ -92,27 +105,27 @@ pub fn fit(
             idx.len()
         );
     }
+    let columns: Vec<usize> = (0..N_FEATURES).filter(|&f| mask[f]).collect();
+    if columns.is_empty() {
+        bail!("every feature is masked out: nothing to fit on");
+    }
     let mut data: DataVec = idx
         .iter()
         .map(|&i| {
-            let features = train.x[i]
-                .iter()
-                .zip(mask)
-                .map(|(&b, &keep)| if keep { b } else { 0.0 })
-                .collect();
-            Data::new_training_data(features, 1.0, if train.y[i] { 1.0 } else { -1.0 }, None)
+            let label = if train.y[i] { 1.0 } else { -1.0 };
+            Data::new_training_data(project(&train.x[i], &columns), 1.0, label, None)
         })
         .collect();
     let valid_data: DataVec = valid
         .x
         .iter()
-        .map(|r| Data::new_test_data(r.to_vec(), None))
+        .map(|r| Data::new_test_data(project(r, &columns), None))
         .collect();
     // gbdt's initial value for LogLikelyhood: atanh of the mean label, computed as it does.
     let mean_label =
         (data.iter().map(|d| f64::from(d.label)).sum::<f64>() / data.len() as f64) as f32;
     let bias = ((1.0 + mean_label) / (1.0 - mean_label)).ln() / 2.0;
-    let mut cache = TrainingCache::get_cache(N_FEATURES, &data, 2);
+    let mut cache = TrainingCache::get_cache(columns.len(), &data, 2);
     let mut f_train = vec![bias; data.len()];
     let mut f_valid = vec![bias; valid.x.len()];
     let mut trees: Vec<DecisionTree> = Vec::new();
@@ -122,7 +135,7 @@ pub fn fit(
             d.target = logit_loss_gradient(d.label, f);
         }
         let mut tree = DecisionTree::new();
-        tree.set_feature_size(N_FEATURES);
+        tree.set_feature_size(columns.len());
         tree.set_max_depth(p.max_depth);
         tree.set_min_leaf_size(p.min_leaf_size);
         tree.set_loss(Loss::LogLikelyhood);
@@ -150,7 +163,7 @@ pub fn fit(
     }
     let trees_grown = trees.len();
     trees.truncate(best_k.max(1));
-    let model = convert(bias, p.shrinkage, &trees, bins)?;
+    let model = convert(bias, p.shrinkage, &trees, bins, &columns)?;
     Ok(Fitted {
         model,
         trees_grown,
@@ -159,6 +172,7 @@ pub fn fit(
         bias,
         shrinkage: p.shrinkage,
         trees,
+        columns,
     })
 }
 
@@ -168,7 +182,7 @@ impl Fitted {
     pub fn gbdt_predict(&self, rows: &[BinRow]) -> Vec<f32> {
         let data: DataVec = rows
             .iter()
-            .map(|r| Data::new_test_data(r.to_vec(), None))
+            .map(|r| Data::new_test_data(project(r, &self.columns), None))
             .collect();
         let mut f = vec![self.bias; rows.len()];
         for t in &self.trees {
@@ -202,8 +216,15 @@ struct DtNodeJson {
     is_leaf: bool,
 }
 
-/// Converts gbdt trees fitted on bin indices into the scorer's model.
-pub fn convert(bias: f32, shrinkage: f32, trees: &[DecisionTree], bins: &Bins) -> Result<Model> {
+/// Converts gbdt trees fitted on bin indices into the scorer's model; gbdt's column `c` is
+/// the scorer's feature `columns[c]`.
+pub fn convert(
+    bias: f32,
+    shrinkage: f32,
+    trees: &[DecisionTree],
+    bins: &Bins,
+    columns: &[usize],
+) -> Result<Model> {
     let trees = trees
         .iter()
         .enumerate()
@@ -211,13 +232,19 @@ pub fn convert(bias: f32, shrinkage: f32, trees: &[DecisionTree], bins: &Bins) -
             let v = serde_json::to_value(tree).context("serialising a gbdt tree")?;
             let j: TreeJson =
                 serde_json::from_value(v).context("reading gbdt's decision tree layout")?;
-            convert_tree(&j.tree.tree, shrinkage, bins).with_context(|| format!("tree {t}"))
+            convert_tree(&j.tree.tree, shrinkage, bins, columns)
+                .with_context(|| format!("tree {t}"))
         })
         .collect::<Result<Vec<_>>>()?;
     Model::new(2.0 * bias, trees).map_err(|e| anyhow!("converted model is invalid: {e}"))
 }
 
-fn convert_tree(nodes: &[NodeJson], shrinkage: f32, bins: &Bins) -> Result<Tree> {
+fn convert_tree(
+    nodes: &[NodeJson],
+    shrinkage: f32,
+    bins: &Bins,
+    columns: &[usize],
+) -> Result<Tree> {
     let mut tree = Tree {
         root: NodeRef::Leaf(0),
         splits: Vec::new(),
@@ -233,6 +260,7 @@ fn convert_tree(nodes: &[NodeJson], shrinkage: f32, bins: &Bins) -> Result<Tree>
         i: usize,
         shrinkage: f32,
         bins: &Bins,
+        columns: &[usize],
         tree: &mut Tree,
         depth: usize,
     ) -> Result<NodeRef> {
@@ -247,10 +275,10 @@ fn convert_tree(nodes: &[NodeJson], shrinkage: f32, bins: &Bins) -> Result<Tree>
         if n.left == 0 || n.right == 0 {
             bail!("node {i} has only one child");
         }
-        let feature = n.value.feature_index;
-        if feature >= N_FEATURES {
-            bail!("node {i} splits on feature {feature} of {N_FEATURES}");
-        }
+        let column = n.value.feature_index;
+        let Some(&feature) = columns.get(column) else {
+            bail!("node {i} splits on column {column} of {}", columns.len());
+        };
         let (threshold, nan_left) = bins.raw_split(feature, n.value.feature_value)?;
         let me = tree.splits.len();
         tree.splits.push(Split {
@@ -260,13 +288,13 @@ fn convert_tree(nodes: &[NodeJson], shrinkage: f32, bins: &Bins) -> Result<Tree>
             left: NodeRef::Leaf(0),
             right: NodeRef::Leaf(0),
         });
-        let left = walk(nodes, n.left, shrinkage, bins, tree, depth + 1)?;
-        let right = walk(nodes, n.right, shrinkage, bins, tree, depth + 1)?;
+        let left = walk(nodes, n.left, shrinkage, bins, columns, tree, depth + 1)?;
+        let right = walk(nodes, n.right, shrinkage, bins, columns, tree, depth + 1)?;
         tree.splits[me].left = left;
         tree.splits[me].right = right;
         Ok(NodeRef::Split(me as u32))
     }
-    tree.root = walk(nodes, 0, shrinkage, bins, &mut tree, 0)?;
+    tree.root = walk(nodes, 0, shrinkage, bins, columns, &mut tree, 0)?;
     Ok(tree)
 }
 
@@ -347,5 +375,68 @@ mod tests {
             .sum::<f64>()
             / valid.len() as f64;
         assert_eq!(ll, early.valid_log_loss);
+    }
+
+    #[test]
+    fn a_masked_feature_is_left_out_and_the_trees_equal_blanking_it() {
+        let (train, train_y) = synthetic(600, 3);
+        let (valid, valid_y) = synthetic(300, 4);
+        let bins = Bins::fit(&train, 32);
+        let all = [true; N_FEATURES];
+        let (tb, vb) = (bins.bin_rows(&train, &all), bins.bin_rows(&valid, &all));
+        let mut mask = all;
+        mask[0] = false;
+        mask[N_FEATURES - 1] = false;
+        // What fitting on the masked rows used to mean: the column kept, every value bin 0.
+        let blank = |rows: &[BinRow]| -> Vec<BinRow> {
+            rows.iter()
+                .map(|r| {
+                    let mut r = *r;
+                    for (v, &keep) in r.iter_mut().zip(&mask) {
+                        if !keep {
+                            *v = 0.0;
+                        }
+                    }
+                    r
+                })
+                .collect()
+        };
+        let (tb0, vb0) = (blank(&tb), blank(&vb));
+        let p = Params {
+            max_depth: 4,
+            shrinkage: 0.2,
+            iterations: 40,
+            min_leaf_size: 5,
+        };
+        let idx: Vec<usize> = (0..train.len()).collect();
+        let fit_on = |x: &[BinRow], vx: &[BinRow], mask: &[bool; N_FEATURES]| {
+            fit(
+                Rows { x, y: &train_y },
+                &idx,
+                mask,
+                Rows { x: vx, y: &valid_y },
+                &p,
+                0,
+                &bins,
+            )
+        };
+        let left_out = fit_on(&tb, &vb, &mask).unwrap();
+        let blanked = fit_on(&tb0, &vb0, &all).unwrap();
+        assert_eq!(left_out.model.to_bytes(), blanked.model.to_bytes());
+        assert_eq!(left_out.valid_log_loss, blanked.valid_log_loss);
+        let used: Vec<u16> = left_out
+            .model
+            .trees()
+            .iter()
+            .flat_map(|t| t.splits.iter().map(|s| s.feature))
+            .collect();
+        assert!(used.contains(&1), "feature 1 carries signal");
+        assert!(!used.contains(&0) && !used.contains(&(N_FEATURES as u16 - 1)));
+        // gbdt's own predictions read the same columns.
+        let theirs = left_out.gbdt_predict(&vb);
+        for (r, &t) in valid.iter().zip(&theirs) {
+            assert!((left_out.model.predict(r) - t).abs() <= 1e-6);
+        }
+        assert!(fit_on(&tb, &vb, &[false; N_FEATURES]).is_err());
     }
 }

@@ -20,8 +20,12 @@ use std::time::Instant;
 pub struct Space {
     pub version: u32,
     pub trials: usize,
-    pub rung0_train_share: f64,
-    pub rung1_keep_share: f64,
+    /// Successive halving: rung `k` fits its trials on this share of the training matches
+    /// (nested seeded subsets); the last rung is 1.0, all of them.
+    pub rung_train_shares: Vec<f64>,
+    /// After rung `k` (every rung but the last) the best `rung_keep_shares[k]` of its trials,
+    /// by validation log loss, go on to rung `k + 1`.
+    pub rung_keep_shares: Vec<f64>,
     /// Most bins per feature (the missing bin not counted); edges at training quantiles.
     #[serde(default = "default_max_bins")]
     pub max_bins: usize,
@@ -119,10 +123,24 @@ impl Space {
         {
             bail!("iterations: need 1 <= min <= max <= 5000");
         }
-        if !(0.05..=1.0).contains(&self.rung0_train_share)
-            || !(0.0..=1.0).contains(&self.rung1_keep_share)
+        let shares = &self.rung_train_shares;
+        if shares.last() != Some(&1.0)
+            || shares[0] < 0.05
+            || shares.windows(2).any(|w| w[0] >= w[1])
         {
-            bail!("rung0_train_share must be in 0.05..=1, rung1_keep_share in 0..=1");
+            bail!("rung_train_shares must rise strictly from at least 0.05 to exactly 1.0 (the last rung fits on all training matches)");
+        }
+        if self.rung_keep_shares.len() + 1 != shares.len()
+            || self
+                .rung_keep_shares
+                .iter()
+                .any(|k| !(*k > 0.0 && *k <= 1.0))
+        {
+            bail!(
+                "rung_keep_shares needs one share in (0, 1] per rung but the last ({} for {} rungs)",
+                shares.len() - 1,
+                shares.len()
+            );
         }
         if !(2..=4096).contains(&self.max_bins) {
             bail!("max_bins must be in 2..=4096");
@@ -243,7 +261,8 @@ pub fn run(
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Outcome> {
     let params = space.draw(trials.max(1), seed);
-    // Rung 0: a seeded share of the training matches.
+    // The training matches in a seeded order; rung k fits on the first share of them, so
+    // every rung's rows include the previous rung's.
     let mut matches: Vec<u64> = data.train_match.to_vec();
     matches.sort_unstable();
     matches.dedup();
@@ -251,18 +270,29 @@ pub fn run(
     for i in (1..matches.len()).rev() {
         matches.swap(i, rng.below(i + 1));
     }
-    let keep =
-        ((matches.len() as f64 * space.rung0_train_share).ceil() as usize).clamp(1, matches.len());
-    let subset: std::collections::HashSet<u64> = matches[..keep].iter().copied().collect();
-    let rung0_idx: Vec<usize> = (0..data.train.len())
-        .filter(|&i| subset.contains(&data.train_match[i]))
-        .collect();
-    let all_idx: Vec<usize> = (0..data.train.len()).collect();
+    let rows_of_share = |share: f64| -> Vec<usize> {
+        let keep = ((matches.len() as f64 * share).ceil() as usize).clamp(1, matches.len());
+        let subset: std::collections::HashSet<u64> = matches[..keep].iter().copied().collect();
+        (0..data.train.len())
+            .filter(|&i| subset.contains(&data.train_match[i]))
+            .collect()
+    };
 
     let done = AtomicUsize::new(0);
-    let run_rung = |rung: u8, idx: &[usize], which: &[usize]| -> Result<Vec<(Trial, Fitted)>> {
+    // A rung's fits start longest first (by `cost`, an estimate) so that the cores finish
+    // together instead of one waiting on a long fit started last; results come back in
+    // `which` order whatever the schedule.
+    let run_rung = |rung: u8,
+                    idx: &[usize],
+                    which: &[usize],
+                    cost: &dyn Fn(usize) -> f64|
+     -> Result<Vec<(Trial, Fitted)>> {
         let n = which.len();
-        parallel_map(which, |_, &t| {
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|&a, &b| cost(which[b]).total_cmp(&cost(which[a])).then(a.cmp(&b)));
+        let scheduled: Vec<usize> = order.iter().map(|&k| which[k]).collect();
+        let mut out: Vec<Option<Result<(Trial, Fitted)>>> = (0..n).map(|_| None).collect();
+        let results = parallel_map(&scheduled, |_, &t| {
             let start = Instant::now();
             let fitted = fit_and_select(data, idx, &params[t])?;
             let trial = Trial {
@@ -281,38 +311,54 @@ pub fn run(
                 trial.params.max_depth, trial.params.shrinkage, trial.params.min_leaf_size, trial.trees_kept, trial.trees_grown, trial.params.iterations, trial.valid_log_loss, trial.fit_seconds
             ));
             Ok((trial, fitted))
-        })
-        .into_iter()
-        .collect()
+        });
+        for (k, r) in order.into_iter().zip(results) {
+            out[k] = Some(r);
+        }
+        out.into_iter()
+            .map(|r| r.expect("every trial ran"))
+            .collect()
     };
-    let everyone: Vec<usize> = (0..params.len()).collect();
-    let rung0 = run_rung(0, &rung0_idx, &everyone)?;
-    let mut ranked: Vec<&Trial> = rung0.iter().map(|(t, _)| t).collect();
-    ranked.sort_by(|a, b| {
-        a.valid_log_loss
-            .total_cmp(&b.valid_log_loss)
-            .then(a.trial.cmp(&b.trial))
-    });
-    let n_keep =
-        ((params.len() as f64 * space.rung1_keep_share).ceil() as usize).clamp(1, params.len());
-    let finalists: Vec<usize> = ranked[..n_keep].iter().map(|t| t.trial).collect();
-    done.store(0, Ordering::Relaxed);
-    let rung1 = run_rung(1, &all_idx, &finalists)?;
-    let best_at = (0..rung1.len())
-        .min_by(|&a, &b| {
-            let (a, b) = (&rung1[a].0, &rung1[b].0);
+    let mut trials: Vec<Trial> = Vec::new();
+    let mut running: Vec<usize> = (0..params.len()).collect();
+    // Rung 0's cost estimate: trees at most × levels per tree (a fit's work is about linear
+    // in both); later rungs use the trial's measured fit time in the rung before.
+    let mut seconds: Vec<f64> = params
+        .iter()
+        .map(|p| (p.iterations * p.max_depth as usize) as f64)
+        .collect();
+    let last = space.rung_train_shares.len() - 1;
+    let mut best = None;
+    for (rung, &share) in space.rung_train_shares.iter().enumerate() {
+        let idx = rows_of_share(share);
+        done.store(0, Ordering::Relaxed);
+        let results = run_rung(rung as u8, &idx, &running, &|t| seconds[t])?;
+        let mut ranked: Vec<usize> = (0..results.len()).collect();
+        ranked.sort_by(|&a, &b| {
+            let (a, b) = (&results[a].0, &results[b].0);
             a.valid_log_loss
                 .total_cmp(&b.valid_log_loss)
                 .then(a.trial.cmp(&b.trial))
-        })
-        .context("no finalist")?;
-    let mut trials: Vec<Trial> = rung0.into_iter().map(|(t, _)| t).collect();
-    let mut best = None;
-    for (i, (t, fitted)) in rung1.into_iter().enumerate() {
-        if i == best_at {
-            best = Some((t.clone(), fitted));
+        });
+        if rung == last {
+            for (k, (t, fitted)) in results.into_iter().enumerate() {
+                if k == ranked[0] {
+                    best = Some((t.clone(), fitted));
+                }
+                trials.push(t);
+            }
+            break;
         }
-        trials.push(t);
+        let n_keep = ((running.len() as f64 * space.rung_keep_shares[rung]).ceil() as usize)
+            .clamp(1, running.len());
+        running = ranked[..n_keep]
+            .iter()
+            .map(|&k| results[k].0.trial)
+            .collect();
+        for (t, _) in &results {
+            seconds[t.trial] = t.fit_seconds;
+        }
+        trials.extend(results.into_iter().map(|(t, _)| t));
     }
     let (best_trial, best) = best.context("no finalist")?;
     Ok(Outcome {
@@ -347,5 +393,108 @@ mod tests {
         let e = format!("{:#}", Space::parse(&bad, "x.toml").unwrap_err());
         assert!(e.contains("x.toml") && e.contains("shrinkage"), "{e}");
         assert!(Space::parse("version = 1\nbogus = 2", "y.toml").is_err());
+        for (from, to) in [
+            ("[0.25, 1.0]", "[0.25, 0.9]"),
+            ("[0.25, 1.0]", "[0.5, 0.25, 1.0]"),
+            ("[0.25, 1.0]", "[0.01, 1.0]"),
+            ("[0.25, 1.0]", "[]"),
+            (
+                "rung_keep_shares = [0.08]",
+                "rung_keep_shares = [0.08, 0.5]",
+            ),
+            ("rung_keep_shares = [0.08]", "rung_keep_shares = [0.0]"),
+        ] {
+            let bad = DEFAULT_SPACE.replace(from, to);
+            assert_ne!(bad, DEFAULT_SPACE);
+            let e = format!("{:#}", Space::parse(&bad, "z.toml").unwrap_err());
+            assert!(e.contains("z.toml") && e.contains("rung_"), "{to}: {e}");
+        }
+        let three = DEFAULT_SPACE
+            .replace("[0.25, 1.0]", "[0.125, 0.25, 1.0]")
+            .replace(
+                "rung_keep_shares = [0.08]",
+                "rung_keep_shares = [0.25, 0.34]",
+            );
+        assert_eq!(
+            Space::parse(&three, "t.toml")
+                .unwrap()
+                .rung_train_shares
+                .len(),
+            3
+        );
+    }
+
+    #[test]
+    fn each_rung_keeps_its_share_of_the_trials_on_nested_rows() {
+        let mut rng = Rng::new(5);
+        let mut gen = |n: usize| -> (Vec<[f32; N_FEATURES]>, Vec<bool>) {
+            (0..n)
+                .map(|_| {
+                    let mut r = [0.0f32; N_FEATURES];
+                    for v in r.iter_mut() {
+                        *v = rng.unit() * 10.0;
+                    }
+                    let p = r[0] / 12.0;
+                    (r, rng.chance(p))
+                })
+                .unzip()
+        };
+        let (train, train_y) = gen(800);
+        let (valid, valid_y) = gen(300);
+        let bins = Bins::fit(&train, 16);
+        let all = [true; N_FEATURES];
+        let (tb, vb) = (bins.bin_rows(&train, &all), bins.bin_rows(&valid, &all));
+        let train_match: Vec<u64> = (0..train.len() as u64).map(|i| i / 10).collect();
+        let data = SearchData {
+            bins: &bins,
+            train: &tb,
+            train_y: &train_y,
+            train_match: &train_match,
+            valid: &vb,
+            valid_y: &valid_y,
+            mask: all,
+            early_stopping_trees: 3,
+        };
+        let space = Space::parse(
+            &DEFAULT_SPACE
+                .replace("[0.25, 1.0]", "[0.25, 0.5, 1.0]")
+                .replace("rung_keep_shares = [0.08]", "rung_keep_shares = [0.5, 0.5]")
+                .replace("min = 40", "min = 5")
+                .replace("max = 300", "max = 10"),
+            "test",
+        )
+        .unwrap();
+        let out = run(&space, 8, 3, &data, &|_| {}).unwrap();
+        let per_rung: Vec<Vec<&Trial>> = (0..3)
+            .map(|r| out.trials.iter().filter(|t| t.rung == r).collect())
+            .collect();
+        assert_eq!(per_rung.iter().map(Vec::len).collect::<Vec<_>>(), [8, 4, 2]);
+        // 80 matches of 10 rows: a quarter, half, all of them.
+        assert_eq!(
+            per_rung.iter().map(|r| r[0].train_rows).collect::<Vec<_>>(),
+            [200, 400, 800]
+        );
+        // Rung k + 1 runs exactly the best half of rung k, by validation log loss.
+        for k in 0..2 {
+            let mut ranked = per_rung[k].clone();
+            ranked.sort_by(|a, b| a.valid_log_loss.total_cmp(&b.valid_log_loss));
+            let mut best: Vec<usize> = ranked[..per_rung[k + 1].len()]
+                .iter()
+                .map(|t| t.trial)
+                .collect();
+            let mut next: Vec<usize> = per_rung[k + 1].iter().map(|t| t.trial).collect();
+            best.sort_unstable();
+            next.sort_unstable();
+            assert_eq!(best, next);
+        }
+        let winner = per_rung[2]
+            .iter()
+            .min_by(|a, b| a.valid_log_loss.total_cmp(&b.valid_log_loss))
+            .unwrap();
+        assert_eq!(out.best_trial, winner.trial);
+        assert_eq!(out.best.valid_log_loss, winner.valid_log_loss);
+        // Same seed, same outcome, whatever the thread timing.
+        let again = run(&space, 8, 3, &data, &|_| {}).unwrap();
+        assert_eq!(again.best.model.to_bytes(), out.best.model.to_bytes());
     }
 }

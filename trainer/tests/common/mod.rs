@@ -34,7 +34,7 @@ pub fn cut(dir: &Path, competition: &str, n: usize) -> PathBuf {
 }
 
 /// A tiny search space so fits stay quick (few bins, early stopping after 3 trees).
-pub const TINY_SPACE: &str = "version = 2\ntrials = 3\nrung0_train_share = 0.5\nrung1_keep_share = 0.5\nmax_bins = 16\nearly_stopping_trees = 3\n[max_depth]\nvalues = [2, 3]\n[shrinkage]\nmin = 0.1\nmax = 0.2\n[min_leaf_size]\nmin = 5\nmax = 20\n[learning_budget]\nmin = 2.0\nmax = 3.0\n[iterations]\nmin = 10\nmax = 20\n";
+pub const TINY_SPACE: &str = "version = 3\ntrials = 3\nrung_train_shares = [0.5, 1.0]\nrung_keep_shares = [0.5]\nmax_bins = 16\nearly_stopping_trees = 3\n[max_depth]\nvalues = [2, 3]\n[shrinkage]\nmin = 0.1\nmax = 0.2\n[min_leaf_size]\nmin = 5\nmax = 20\n[learning_budget]\nmin = 2.0\nmax = 3.0\n[iterations]\nmin = 10\nmax = 20\n";
 
 /// Runs the `trainer` binary in `dir`: (success, stdout, stderr).
 pub fn run_trainer(dir: &Path, args: &[&str]) -> (bool, String, String) {
