@@ -116,11 +116,6 @@ pub fn fit(
             Data::new_training_data(project(&train.x[i], &columns), 1.0, label, None)
         })
         .collect();
-    let valid_data: DataVec = valid
-        .x
-        .iter()
-        .map(|r| Data::new_test_data(project(r, &columns), None))
-        .collect();
     // gbdt's initial value for LogLikelyhood: atanh of the mean label, computed as it does.
     let mean_label =
         (data.iter().map(|d| f64::from(d.label)).sum::<f64>() / data.len() as f64) as f32;
@@ -129,6 +124,7 @@ pub fn fit(
     let mut f_train = vec![bias; data.len()];
     let mut f_valid = vec![bias; valid.x.len()];
     let mut trees: Vec<DecisionTree> = Vec::new();
+    let mut layouts: Vec<Vec<NodeJson>> = Vec::new();
     let (mut best_loss, mut best_k) = (f64::INFINITY, 0usize);
     for _ in 0..p.iterations {
         for (d, &f) in data.iter_mut().zip(&f_train) {
@@ -144,17 +140,17 @@ pub fn fit(
         for (f, leaf) in f_train.iter_mut().zip(cache.get_preds()) {
             *f += leaf * p.shrinkage;
         }
+        // The validation rows go down the tree's own node layout (what gbdt's `predict`
+        // does, without building a `Data` per row and recursing per node).
+        let nodes = layout_of(&tree, columns.len())?;
         let mut loss = 0.0;
-        for ((f, leaf), &goal) in f_valid
-            .iter_mut()
-            .zip(tree.predict(&valid_data))
-            .zip(valid.y)
-        {
-            *f += p.shrinkage * leaf;
+        for ((f, row), &goal) in f_valid.iter_mut().zip(valid.x).zip(valid.y) {
+            *f += p.shrinkage * leaf_of(&nodes, row, &columns);
             loss += log_loss_term(*f, goal);
         }
         let loss = loss / valid.x.len() as f64;
         trees.push(tree);
+        layouts.push(nodes);
         if loss < best_loss {
             (best_loss, best_k) = (loss, trees.len());
         } else if patience > 0 && trees.len() - best_k >= patience {
@@ -163,7 +159,8 @@ pub fn fit(
     }
     let trees_grown = trees.len();
     trees.truncate(best_k.max(1));
-    let model = convert(bias, p.shrinkage, &trees, bins, &columns)?;
+    layouts.truncate(trees.len());
+    let model = convert(bias, p.shrinkage, &layouts, bins, &columns)?;
     Ok(Fitted {
         model,
         trees_grown,
@@ -216,24 +213,68 @@ struct DtNodeJson {
     is_leaf: bool,
 }
 
+/// A gbdt tree's nodes as its serde form lays them out (node 0 is the root), checked so that
+/// [`leaf_of`] cannot index out of bounds or loop: a split's children come after it (gbdt
+/// adds a node's children after the node) and its column is one the fit saw.
+fn layout_of(tree: &DecisionTree, n_columns: usize) -> Result<Vec<NodeJson>> {
+    let v = serde_json::to_value(tree).context("serialising a gbdt tree")?;
+    let j: TreeJson = serde_json::from_value(v).context("reading gbdt's decision tree layout")?;
+    let nodes = j.tree.tree;
+    if nodes.is_empty() {
+        bail!("gbdt returned a tree without nodes");
+    }
+    for (i, n) in nodes.iter().enumerate() {
+        let split = !(n.value.is_leaf || (n.left == 0 && n.right == 0));
+        if split
+            && !(n.left > i
+                && n.right > i
+                && n.left < nodes.len()
+                && n.right < nodes.len()
+                && n.value.feature_index < n_columns)
+        {
+            bail!(
+                "gbdt tree node {i} of {}: children {} / {}, column {} of {n_columns}",
+                nodes.len(),
+                n.left,
+                n.right,
+                n.value.feature_index
+            );
+        }
+    }
+    Ok(nodes)
+}
+
+/// The leaf value gbdt's `predict` gives a binned row (bins are never gbdt's "unknown"
+/// value, so the missing-value branches never apply), walking a checked [`layout_of`].
+fn leaf_of(nodes: &[NodeJson], row: &BinRow, columns: &[usize]) -> f32 {
+    let mut i = 0;
+    loop {
+        let n = &nodes[i];
+        if n.value.is_leaf || (n.left == 0 && n.right == 0) {
+            return n.value.pred;
+        }
+        i = if row[columns[n.value.feature_index]] < n.value.feature_value {
+            n.left
+        } else {
+            n.right
+        };
+    }
+}
+
 /// Converts gbdt trees fitted on bin indices into the scorer's model; gbdt's column `c` is
 /// the scorer's feature `columns[c]`.
-pub fn convert(
+fn convert(
     bias: f32,
     shrinkage: f32,
-    trees: &[DecisionTree],
+    layouts: &[Vec<NodeJson>],
     bins: &Bins,
     columns: &[usize],
 ) -> Result<Model> {
-    let trees = trees
+    let trees = layouts
         .iter()
         .enumerate()
-        .map(|(t, tree)| {
-            let v = serde_json::to_value(tree).context("serialising a gbdt tree")?;
-            let j: TreeJson =
-                serde_json::from_value(v).context("reading gbdt's decision tree layout")?;
-            convert_tree(&j.tree.tree, shrinkage, bins, columns)
-                .with_context(|| format!("tree {t}"))
+        .map(|(t, nodes)| {
+            convert_tree(nodes, shrinkage, bins, columns).with_context(|| format!("tree {t}"))
         })
         .collect::<Result<Vec<_>>>()?;
     Model::new(2.0 * bias, trees).map_err(|e| anyhow!("converted model is invalid: {e}"))
@@ -433,6 +474,20 @@ mod tests {
         assert!(used.contains(&1), "feature 1 carries signal");
         assert!(!used.contains(&0) && !used.contains(&(N_FEATURES as u16 - 1)));
         // gbdt's own predictions read the same columns.
+        // The validation walk gives gbdt's own leaf values, tree by tree.
+        let data: DataVec = vb
+            .iter()
+            .map(|r| Data::new_test_data(project(r, &left_out.columns), None))
+            .collect();
+        for tree in &left_out.trees {
+            let nodes = layout_of(tree, left_out.columns.len()).unwrap();
+            for (row, leaf) in vb.iter().zip(tree.predict(&data)) {
+                assert_eq!(
+                    leaf_of(&nodes, row, &left_out.columns).to_bits(),
+                    leaf.to_bits()
+                );
+            }
+        }
         let theirs = left_out.gbdt_predict(&vb);
         for (r, &t) in valid.iter().zip(&theirs) {
             assert!((left_out.model.predict(r) - t).abs() <= 1e-6);
