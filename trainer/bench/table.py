@@ -99,8 +99,13 @@ def main() -> int:
         out.append("- versions: " + ", ".join(f"{k} {v[k]}" for k in v))
     gb, lr = m["test"], m["baseline_logistic_test"]
     out.append(f"- gbdt − logistic AUC {gb['auc'] - lr['auc']:+.4f} (target ≥ +0.02); gbdt ECE {gb['ece']:.4f} (target ≤ 0.01)")
+    # The issue's speed target compares with the original approach run "on exactly the same
+    # features and splits": the all-features run. The 2-feature run is the original system
+    # as it was, shown for reference.
+    if "py-all" in py:
+        out.append(f"- Rust wall / Python wall on the same features {rust_wall / py['py-all'][1]:.2f} (target ≤ 0.5); Rust wall {rust_wall:.0f} s (target ≤ 120 s)")
     if "py-two" in py:
-        out.append(f"- Rust wall / Python 2-feature wall {rust_wall / py['py-two'][1]:.2f} (target ≤ 0.5); Rust wall {rust_wall:.0f} s (target ≤ 120 s)")
+        out.append(f"- Rust wall / Python 2-feature wall {rust_wall / py['py-two'][1]:.2f} (the original system's features, for reference)")
     if "py-all" in py:
         pa = py["py-all"][0]["test"]
         out.append(f"- Python all-features − Rust gbdt: AUC {pa['auc'] - gb['auc']:+.4f}, Brier {pa['brier'] - gb['brier']:+.4f}, log loss {pa['log_loss'] - gb['log_loss']:+.4f}, ECE {pa['ece'] - gb['ece']:+.4f}")
