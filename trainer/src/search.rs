@@ -125,10 +125,11 @@ impl Space {
         }
         let shares = &self.rung_train_shares;
         if shares.last() != Some(&1.0)
+            || shares.len() > 8
             || shares[0] < 0.05
             || shares.windows(2).any(|w| w[0] >= w[1])
         {
-            bail!("rung_train_shares must rise strictly from at least 0.05 to exactly 1.0 (the last rung fits on all training matches)");
+            bail!("rung_train_shares: at most 8 rungs, rising strictly from at least 0.05 to exactly 1.0 (the last rung fits on all training matches)");
         }
         if self.rung_keep_shares.len() + 1 != shares.len()
             || self
@@ -291,7 +292,6 @@ pub fn run(
         let mut order: Vec<usize> = (0..n).collect();
         order.sort_by(|&a, &b| cost(which[b]).total_cmp(&cost(which[a])).then(a.cmp(&b)));
         let scheduled: Vec<usize> = order.iter().map(|&k| which[k]).collect();
-        let mut out: Vec<Option<Result<(Trial, Fitted)>>> = (0..n).map(|_| None).collect();
         let results = parallel_map(&scheduled, |_, &t| {
             let start = Instant::now();
             let fitted = fit_and_select(data, idx, &params[t])?;
@@ -312,6 +312,7 @@ pub fn run(
             ));
             Ok((trial, fitted))
         });
+        let mut out: Vec<Option<Result<(Trial, Fitted)>>> = (0..n).map(|_| None).collect();
         for (k, r) in order.into_iter().zip(results) {
             out[k] = Some(r);
         }
@@ -323,7 +324,7 @@ pub fn run(
     let mut running: Vec<usize> = (0..params.len()).collect();
     // Rung 0's cost estimate: trees at most × levels per tree (a fit's work is about linear
     // in both); later rungs use the trial's measured fit time in the rung before.
-    let mut seconds: Vec<f64> = params
+    let mut cost: Vec<f64> = params
         .iter()
         .map(|p| (p.iterations * p.max_depth as usize) as f64)
         .collect();
@@ -332,7 +333,7 @@ pub fn run(
     for (rung, &share) in space.rung_train_shares.iter().enumerate() {
         let idx = rows_of_share(share);
         done.store(0, Ordering::Relaxed);
-        let results = run_rung(rung as u8, &idx, &running, &|t| seconds[t])?;
+        let results = run_rung(rung as u8, &idx, &running, &|t| cost[t])?;
         let mut ranked: Vec<usize> = (0..results.len()).collect();
         ranked.sort_by(|&a, &b| {
             let (a, b) = (&results[a].0, &results[b].0);
@@ -356,7 +357,7 @@ pub fn run(
             .map(|&k| results[k].0.trial)
             .collect();
         for (t, _) in &results {
-            seconds[t.trial] = t.fit_seconds;
+            cost[t.trial] = t.fit_seconds;
         }
         trials.extend(results.into_iter().map(|(t, _)| t));
     }
