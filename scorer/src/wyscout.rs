@@ -347,6 +347,37 @@ pub fn shots(events: &[Event]) -> impl Iterator<Item = (usize, Result<Shot, Wysc
         .map(|(i, e)| (i, to_shot(e, &events[..i])))
 }
 
+/// [`shots`] for events that arrive one at a time (a streaming parse): push the events of a
+/// file in order and get each shot back as it arrives, converted with exactly what [`shots`]
+/// would have given it. Only the current run of events of one match and period is kept,
+/// because [`to_shot`] reads nothing before it.
+#[derive(Debug, Default)]
+pub struct PhaseWindow {
+    events: Vec<Event>,
+}
+
+impl PhaseWindow {
+    pub fn new() -> PhaseWindow {
+        PhaseWindow::default()
+    }
+
+    /// Takes the next event of the file; if it is a shot for xG, returns it with its
+    /// conversion.
+    pub fn push(&mut self, e: Event) -> Option<(&Event, Result<Shot, WyscoutError>)> {
+        if self
+            .events
+            .last()
+            .is_some_and(|last| last.match_id != e.match_id || last.match_period != e.match_period)
+        {
+            self.events.clear();
+        }
+        let shot = is_shot_for_xg(&e).then(|| to_shot(&e, &self.events));
+        self.events.push(e);
+        let e = self.events.last().expect("just pushed");
+        shot.map(|s| (e, s))
+    }
+}
+
 /// Parses a whole `events_*.json` array.
 pub fn parse_events(text: &str) -> Result<Vec<Event>, WyscoutError> {
     serde_json::from_str(text).map_err(|e| WyscoutError::Json(e.to_string()))
@@ -464,5 +495,64 @@ mod tests {
         assert!(matches!(to_shot(&far, &[]), Err(WyscoutError::Shot { .. })));
         let sub_empty = event(&PERISIC.replace(r#""subEventId": 100"#, r#""subEventId": """#));
         assert_eq!(sub_empty.sub_event_id, None);
+    }
+
+    #[test]
+    fn the_phase_window_gives_what_shots_gives_on_the_whole_file() {
+        // Two matches, both periods, shots right after a period or match change (no context),
+        // a rebound and a set piece within their windows, events out of time order.
+        let ev = |id: u64, m: u64, p: &str, sec: f64, team: u64, kind: &str| -> Event {
+            let (eid, sub, name, tags) = match kind {
+                "shot" => (10, 100, "Shot", r#"[{"id": 101}, {"id": 401}]"#),
+                "corner" => (3, 30, "Corner", "[]"),
+                "cross" => (8, 80, "Cross", r#"[{"id": 801}]"#),
+                _ => (8, 85, "Simple pass", "[]"),
+            };
+            event(&format!(
+                r#"{{"eventId": {eid}, "subEventName": "{name}", "tags": {tags}, "playerId": 1,
+                "positions": [{{"y": 40, "x": 88}}, {{"y": 50, "x": 95}}], "matchId": {m},
+                "eventName": "x", "teamId": {team}, "matchPeriod": "{p}", "eventSec": {sec},
+                "subEventId": {sub}, "id": {id}}}"#
+            ))
+        };
+        let events = vec![
+            ev(1, 7, "1H", 10.0, 1, "pass"),
+            ev(2, 7, "1H", 12.0, 1, "cross"),
+            ev(3, 7, "1H", 13.0, 1, "shot"),
+            ev(4, 7, "1H", 14.5, 1, "shot"),
+            ev(5, 7, "2H", 1.0, 2, "shot"),
+            ev(6, 7, "2H", 3.0, 2, "corner"),
+            ev(7, 7, "2H", 2.0, 1, "pass"),
+            ev(8, 7, "2H", 6.0, 2, "shot"),
+            ev(9, 8, "2H", 7.0, 2, "shot"),
+            ev(10, 8, "1H", 9.0, 1, "pass"),
+            ev(11, 8, "1H", 9.5, 1, "shot"),
+        ];
+        let whole: Vec<(u64, Result<Shot, WyscoutError>)> =
+            shots(&events).map(|(i, s)| (events[i].id, s)).collect();
+        let mut window = PhaseWindow::new();
+        let streamed: Vec<(u64, Result<Shot, WyscoutError>)> = events
+            .iter()
+            .cloned()
+            .filter_map(|e| window.push(e).map(|(e, s)| (e.id, s)))
+            .collect();
+        assert_eq!(whole.len(), 6);
+        assert_eq!(format!("{streamed:?}"), format!("{whole:?}"));
+        // The context really comes from the window: a rebound, a set piece, none after a
+        // change of period or match.
+        let ctx = |id: u64| {
+            *whole
+                .iter()
+                .find(|w| w.0 == id)
+                .unwrap()
+                .1
+                .as_ref()
+                .unwrap()
+                .context()
+        };
+        assert!(ctx(3).after_cross && ctx(4).rebound);
+        assert!(ctx(8).set_piece_phase);
+        assert_eq!(ctx(5).secs_since_prev_event, None);
+        assert_eq!(ctx(9).secs_since_prev_event, None);
     }
 }
