@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Context as _, Result};
 use scorer::shot::{Shot, FLAT_SHOT_BYTES};
-use scorer::wyscout::{self, Event};
+use scorer::wyscout::{self, Event, PhaseWindow};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -96,34 +96,70 @@ pub fn read_text(path: &Path) -> Result<String> {
 }
 
 /// Parses one events file into shots, skipping (and counting) malformed events.
+///
+/// Shots are converted as their events go by ([`wyscout::PhaseWindow`]), so a file's events
+/// are never all in memory at once: one streaming pass when every event is well formed (the
+/// common case); otherwise the rows of that pass are dropped and the file is read again
+/// event by event, skipping and counting the malformed ones.
 pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) -> Result<()> {
     let text = read_text(path)?;
-    // One pass when every event is well formed (the common case); otherwise again event by
-    // event, skipping and counting the malformed ones.
-    let events: Vec<Event> = match serde_json::from_str::<Vec<Event>>(&text) {
-        Ok(events) => events,
-        Err(_) => {
-            let raw: Vec<&RawValue> = serde_json::from_str(&text)
-                .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
-            let mut events: Vec<Event> = Vec::with_capacity(raw.len());
-            for (i, r) in raw.iter().enumerate() {
-                match serde_json::from_str::<Event>(r.get()) {
-                    Ok(e) => events.push(e),
-                    Err(e) => {
-                        table.skipped_events += 1;
-                        table.warn(format!("{}: event #{i} skipped: {e}", path.display()));
-                    }
-                }
-            }
-            events
-        }
+    let mark = (table.rows.len(), table.skipped_shots, table.warnings.len());
+    let mut de = serde_json::Deserializer::from_str(&text);
+    let sink = EventSink {
+        file: FileShots {
+            path,
+            competition,
+            table: &mut *table,
+        },
+        window: PhaseWindow::new(),
     };
-    drop(text);
-    for (i, shot) in wyscout::shots(&events) {
-        let e = &events[i];
+    if serde::Deserializer::deserialize_seq(&mut de, sink)
+        .and_then(|()| de.end())
+        .is_ok()
+    {
+        return Ok(());
+    }
+    table.rows.truncate(mark.0);
+    table.skipped_shots = mark.1;
+    table.warnings.truncate(mark.2);
+    let raw: Vec<&RawValue> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
+    let mut file = FileShots {
+        path,
+        competition,
+        table,
+    };
+    let mut window = PhaseWindow::new();
+    for (i, r) in raw.iter().enumerate() {
+        match serde_json::from_str::<Event>(r.get()) {
+            Ok(e) => file.push(&mut window, e),
+            Err(e) => {
+                file.table.skipped_events += 1;
+                file.table
+                    .warn(format!("{}: event #{i} skipped: {e}", path.display()));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Where one file's shots go.
+struct FileShots<'a> {
+    path: &'a Path,
+    competition: u16,
+    table: &'a mut ShotTable,
+}
+
+impl FileShots<'_> {
+    /// The next event of the file: a row if it is a usable shot, a counted warning if it is
+    /// a shot that cannot be converted.
+    fn push(&mut self, window: &mut PhaseWindow, event: Event) {
+        let Some((e, shot)) = window.push(event) else {
+            return;
+        };
         match shot {
-            Ok(shot) => table.rows.push(ShotRow {
-                competition,
+            Ok(shot) => self.table.rows.push(ShotRow {
+                competition: self.competition,
                 match_id: e.match_id,
                 event_id: e.id,
                 team_id: e.team_id,
@@ -134,12 +170,33 @@ pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) ->
                 shot,
             }),
             Err(err) => {
-                table.skipped_shots += 1;
-                table.warn(format!("{}: shot skipped: {err}", path.display()));
+                self.table.skipped_shots += 1;
+                self.table
+                    .warn(format!("{}: shot skipped: {err}", self.path.display()));
             }
         }
     }
-    Ok(())
+}
+
+/// The streaming pass: serde hands over the array's events one by one.
+struct EventSink<'a> {
+    file: FileShots<'a>,
+    window: PhaseWindow,
+}
+
+impl<'de> serde::de::Visitor<'de> for EventSink<'_> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON array of Wyscout events")
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+        while let Some(e) = seq.next_element::<Event>()? {
+            self.file.push(&mut self.window, e);
+        }
+        Ok(())
+    }
 }
 
 /// Content fingerprint of the inputs and of the conversion that turns them into shots.
@@ -333,5 +390,54 @@ mod tests {
             "World_Cup"
         );
         assert_eq!(competition_of(Path::new("Italy.json")), "Italy");
+    }
+
+    fn event_json(id: u64, sec: f64, shot: bool) -> String {
+        let (eid, sub, tags) = if shot {
+            (10, 100, r#"[{"id": 101}, {"id": 402}]"#)
+        } else {
+            (8, 80, r#"[{"id": 801}]"#)
+        };
+        format!(
+            r#"{{"eventId": {eid}, "subEventName": "x", "tags": {tags}, "playerId": 1,
+            "positions": [{{"y": 40, "x": 88}}, {{"y": 50, "x": 95}}], "matchId": 3,
+            "eventName": "x", "teamId": 1, "matchPeriod": "1H", "eventSec": {sec},
+            "subEventId": {sub}, "id": {id}}}"#
+        )
+    }
+
+    fn load(events: &[String]) -> ShotTable {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("events_Test.json");
+        std::fs::write(&path, format!("[{}]", events.join(","))).unwrap();
+        let mut table = ShotTable::default();
+        load_events_file(&path, 0, &mut table).unwrap();
+        table
+    }
+
+    #[test]
+    fn a_malformed_event_is_skipped_and_the_streamed_rows_are_not_kept_twice() {
+        let good: Vec<String> = (0..8)
+            .map(|i| event_json(i, i as f64, i % 3 == 2))
+            .collect();
+        let clean = load(&good);
+        assert_eq!(clean.rows.len(), 2);
+        assert_eq!((clean.skipped_events, clean.skipped_shots), (0, 0));
+        // The same file with a broken event after the first shot: the streaming pass fails
+        // there, and the event-by-event pass gives the clean file's rows once each.
+        let mut bad = good.clone();
+        bad.insert(
+            4,
+            event_json(99, 3.5, false).replace(r#""matchId": 3"#, r#""matchId": "three""#),
+        );
+        let broken = load(&bad);
+        assert_eq!(broken.rows, clean.rows);
+        assert_eq!(broken.skipped_events, 1);
+        assert_eq!(broken.warnings.len(), 1);
+        assert!(
+            broken.warnings[0].contains("event #4"),
+            "{:?}",
+            broken.warnings
+        );
     }
 }
