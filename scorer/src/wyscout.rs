@@ -259,6 +259,12 @@ fn body_part(e: &Event) -> BodyPart {
     }
 }
 
+/// Whether two events belong to the same match and period: the only events a shot's context
+/// is read from.
+fn same_phase(a: &Event, b: &Event) -> bool {
+    a.match_id == b.match_id && a.match_period == b.match_period
+}
+
 /// Turns a shot event into a [`Shot`]. `before` holds the events before it in file order
 /// (the whole match so far, or more: only the tail of the same match and period is read).
 pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
@@ -274,8 +280,7 @@ pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
     }
     let at =
         position_m(shot, shot.team_id)?.ok_or(WyscoutError::NoPosition { event_id: shot.id })?;
-    let same_phase =
-        |e: &&Event| e.match_id == shot.match_id && e.match_period == shot.match_period;
+    let same_phase = |e: &&Event| same_phase(e, shot);
     let mut earlier = before.iter().rev().take_while(same_phase);
     let prev1 = earlier.next();
     let prev2 = earlier.next();
@@ -364,11 +369,7 @@ impl PhaseWindow {
     /// Takes the next event of the file; if it is a shot for xG, returns it with its
     /// conversion.
     pub fn push(&mut self, e: Event) -> Option<(&Event, Result<Shot, WyscoutError>)> {
-        if self
-            .events
-            .last()
-            .is_some_and(|last| last.match_id != e.match_id || last.match_period != e.match_period)
-        {
+        if self.events.last().is_some_and(|last| !same_phase(last, &e)) {
             self.events.clear();
         }
         let shot = is_shot_for_xg(&e).then(|| to_shot(&e, &self.events));
