@@ -95,44 +95,29 @@ pub fn read_text(path: &Path) -> Result<String> {
     }
 }
 
-/// Parses one events file into shots, skipping (and counting) malformed events.
+/// Parses one events file into its own shot table (competition 0; [`load`] numbers the
+/// competitions), skipping (and counting) malformed events.
 ///
 /// Shots are converted as their events go by ([`wyscout::PhaseWindow`]), so a file's events
 /// are never all in memory at once: one streaming pass when every event is well formed (the
-/// common case); otherwise the rows of that pass are dropped and the file is read again
-/// event by event, skipping and counting the malformed ones.
-pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) -> Result<()> {
+/// common case); otherwise that pass's table is dropped and the file is read again event by
+/// event, skipping and counting the malformed ones.
+pub fn load_events_file(path: &Path) -> Result<ShotTable> {
     let text = read_text(path)?;
-    let mark = (table.rows.len(), table.skipped_shots, table.warnings.len());
     let mut de = serde_json::Deserializer::from_str(&text);
-    let sink = EventSink {
-        file: FileShots {
-            path,
-            competition,
-            table: &mut *table,
-        },
-        window: PhaseWindow::new(),
-    };
-    if serde::Deserializer::deserialize_seq(&mut de, sink)
+    let mut file = FileShots::new(path);
+    if serde::Deserializer::deserialize_seq(&mut de, &mut file)
         .and_then(|()| de.end())
         .is_ok()
     {
-        return Ok(());
+        return Ok(file.table);
     }
-    table.rows.truncate(mark.0);
-    table.skipped_shots = mark.1;
-    table.warnings.truncate(mark.2);
     let raw: Vec<&RawValue> = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
-    let mut file = FileShots {
-        path,
-        competition,
-        table,
-    };
-    let mut window = PhaseWindow::new();
+    let mut file = FileShots::new(path);
     for (i, r) in raw.iter().enumerate() {
         match serde_json::from_str::<Event>(r.get()) {
-            Ok(e) => file.push(&mut window, e),
+            Ok(e) => file.push(e),
             Err(e) => {
                 file.table.skipped_events += 1;
                 file.table
@@ -140,26 +125,34 @@ pub fn load_events_file(path: &Path, competition: u16, table: &mut ShotTable) ->
             }
         }
     }
-    Ok(())
+    Ok(file.table)
 }
 
-/// Where one file's shots go.
+/// One file's shots as its events go by.
 struct FileShots<'a> {
     path: &'a Path,
-    competition: u16,
-    table: &'a mut ShotTable,
+    window: PhaseWindow,
+    table: ShotTable,
 }
 
-impl FileShots<'_> {
+impl<'a> FileShots<'a> {
+    fn new(path: &'a Path) -> Self {
+        FileShots {
+            path,
+            window: PhaseWindow::new(),
+            table: ShotTable::default(),
+        }
+    }
+
     /// The next event of the file: a row if it is a usable shot, a counted warning if it is
     /// a shot that cannot be converted.
-    fn push(&mut self, window: &mut PhaseWindow, event: Event) {
-        let Some((e, shot)) = window.push(event) else {
+    fn push(&mut self, event: Event) {
+        let Some((e, shot)) = self.window.push(event) else {
             return;
         };
         match shot {
             Ok(shot) => self.table.rows.push(ShotRow {
-                competition: self.competition,
+                competition: 0,
                 match_id: e.match_id,
                 event_id: e.id,
                 team_id: e.team_id,
@@ -179,21 +172,16 @@ impl FileShots<'_> {
 }
 
 /// The streaming pass: serde hands over the array's events one by one.
-struct EventSink<'a> {
-    file: FileShots<'a>,
-    window: PhaseWindow,
-}
-
-impl<'de> serde::de::Visitor<'de> for EventSink<'_> {
+impl<'de> serde::de::Visitor<'de> for &mut FileShots<'_> {
     type Value = ();
 
     fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
         f.write_str("a JSON array of Wyscout events")
     }
 
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(mut self, mut seq: A) -> Result<(), A::Error> {
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(e) = seq.next_element::<Event>()? {
-            self.file.push(&mut self.window, e);
+            self.push(e);
         }
         Ok(())
     }
@@ -240,8 +228,7 @@ pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<ShotT
                 let Some(&i) = order.get(k) else {
                     break;
                 };
-                let mut t = ShotTable::default();
-                let r = load_events_file(&paths[i], 0, &mut t).map(|()| t);
+                let r = load_events_file(&paths[i]);
                 progress(&format!("  read {}", paths[i].display()));
                 results.lock().expect("no panics while locked")[i] = Some(r);
             });
@@ -410,9 +397,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("events_Test.json");
         std::fs::write(&path, format!("[{}]", events.join(","))).unwrap();
-        let mut table = ShotTable::default();
-        load_events_file(&path, 0, &mut table).unwrap();
-        table
+        load_events_file(&path).unwrap()
     }
 
     #[test]
