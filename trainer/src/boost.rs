@@ -205,6 +205,12 @@ struct NodeJson {
     left: usize,
     right: usize,
 }
+impl NodeJson {
+    /// gbdt marks leaves, and a node without children is one too.
+    fn is_leaf(&self) -> bool {
+        self.value.is_leaf || (self.left == 0 && self.right == 0)
+    }
+}
 #[derive(Deserialize)]
 struct DtNodeJson {
     feature_index: usize,
@@ -224,14 +230,9 @@ fn layout_of(tree: &DecisionTree, n_columns: usize) -> Result<Vec<NodeJson>> {
         bail!("gbdt returned a tree without nodes");
     }
     for (i, n) in nodes.iter().enumerate() {
-        let split = !(n.value.is_leaf || (n.left == 0 && n.right == 0));
-        if split
-            && !(n.left > i
-                && n.right > i
-                && n.left < nodes.len()
-                && n.right < nodes.len()
-                && n.value.feature_index < n_columns)
-        {
+        let child_ok = |c: usize| c > i && c < nodes.len();
+        let split_ok = child_ok(n.left) && child_ok(n.right) && n.value.feature_index < n_columns;
+        if !n.is_leaf() && !split_ok {
             bail!(
                 "gbdt tree node {i} of {}: children {} / {}, column {} of {n_columns}",
                 nodes.len(),
@@ -250,7 +251,7 @@ fn leaf_of(nodes: &[NodeJson], row: &BinRow, columns: &[usize]) -> f32 {
     let mut i = 0;
     loop {
         let n = &nodes[i];
-        if n.value.is_leaf || (n.left == 0 && n.right == 0) {
+        if n.is_leaf() {
             return n.value.pred;
         }
         i = if row[columns[n.value.feature_index]] < n.value.feature_value {
@@ -261,8 +262,8 @@ fn leaf_of(nodes: &[NodeJson], row: &BinRow, columns: &[usize]) -> f32 {
     }
 }
 
-/// Converts gbdt trees fitted on bin indices into the scorer's model; gbdt's column `c` is
-/// the scorer's feature `columns[c]`.
+/// Converts gbdt trees fitted on bin indices, as checked layouts ([`layout_of`]), into the
+/// scorer's model; gbdt's column `c` is the scorer's feature `columns[c]`.
 fn convert(
     bias: f32,
     shrinkage: f32,
@@ -291,10 +292,6 @@ fn convert_tree(
         splits: Vec::new(),
         leaves: Vec::new(),
     };
-    if nodes.is_empty() {
-        tree.leaves.push(0.0);
-        return Ok(tree);
-    }
     // Pre-order walk: a split gets its index before its children, so children come later.
     fn walk(
         nodes: &[NodeJson],
@@ -305,21 +302,16 @@ fn convert_tree(
         tree: &mut Tree,
         depth: usize,
     ) -> Result<NodeRef> {
-        let n = nodes.get(i).ok_or_else(|| anyhow!("node {i} missing"))?;
+        // `layout_of` checked the children and columns; the depth limit is the scorer's.
+        let n = &nodes[i];
         if depth > scorer::model::MAX_DEPTH {
             bail!("deeper than {}", scorer::model::MAX_DEPTH);
         }
-        if n.value.is_leaf || (n.left == 0 && n.right == 0) {
+        if n.is_leaf() {
             tree.leaves.push(2.0 * (shrinkage * n.value.pred));
             return Ok(NodeRef::Leaf(tree.leaves.len() as u32 - 1));
         }
-        if n.left == 0 || n.right == 0 {
-            bail!("node {i} has only one child");
-        }
-        let column = n.value.feature_index;
-        let Some(&feature) = columns.get(column) else {
-            bail!("node {i} splits on column {column} of {}", columns.len());
-        };
+        let feature = columns[n.value.feature_index];
         let (threshold, nan_left) = bins.raw_split(feature, n.value.feature_value)?;
         let me = tree.splits.len();
         tree.splits.push(Split {
@@ -363,38 +355,67 @@ mod tests {
             .unzip()
     }
 
+    const ALL: [bool; N_FEATURES] = [true; N_FEATURES];
+
+    /// 600 training and 300 validation rows from `seed` and `seed + 1`, raw and binned.
+    struct Fixture {
+        train_y: Vec<bool>,
+        valid: Vec<FeatureRow>,
+        valid_y: Vec<bool>,
+        bins: Bins,
+        tb: Vec<BinRow>,
+        vb: Vec<BinRow>,
+    }
+
+    impl Fixture {
+        fn new(seed: u64) -> Fixture {
+            let (train, train_y) = synthetic(600, seed);
+            let (valid, valid_y) = synthetic(300, seed + 1);
+            let bins = Bins::fit(&train, 32);
+            let (tb, vb) = (bins.bin_rows(&train, &ALL), bins.bin_rows(&valid, &ALL));
+            Fixture {
+                train_y,
+                valid,
+                valid_y,
+                bins,
+                tb,
+                vb,
+            }
+        }
+
+        /// Fits on every training row of `x` (binned), validating on `vx`.
+        fn fit(
+            &self,
+            x: &[BinRow],
+            vx: &[BinRow],
+            mask: &[bool; N_FEATURES],
+            p: &Params,
+            patience: usize,
+        ) -> Result<Fitted> {
+            let idx: Vec<usize> = (0..x.len()).collect();
+            let train = Rows {
+                x,
+                y: &self.train_y,
+            };
+            let valid = Rows {
+                x: vx,
+                y: &self.valid_y,
+            };
+            fit(train, &idx, mask, valid, p, patience, &self.bins)
+        }
+    }
+
     #[test]
     fn scorer_on_raw_rows_matches_gbdt_on_bins_and_stops_early() {
-        let (train, train_y) = synthetic(600, 1);
-        let (valid, valid_y) = synthetic(300, 2);
-        let bins = Bins::fit(&train, 32);
-        let all = [true; N_FEATURES];
-        let (tb, vb) = (bins.bin_rows(&train, &all), bins.bin_rows(&valid, &all));
+        let fx = Fixture::new(1);
+        let (valid, valid_y, vb) = (&fx.valid, &fx.valid_y, &fx.vb);
         let p = Params {
             max_depth: 3,
             shrinkage: 0.3,
             iterations: 200,
             min_leaf_size: 5,
         };
-        let idx: Vec<usize> = (0..train.len()).collect();
-        let fit_once = |patience| {
-            fit(
-                Rows {
-                    x: &tb,
-                    y: &train_y,
-                },
-                &idx,
-                &all,
-                Rows {
-                    x: &vb,
-                    y: &valid_y,
-                },
-                &p,
-                patience,
-                &bins,
-            )
-            .unwrap()
-        };
+        let fit_once = |patience| fx.fit(&fx.tb, vb, &ALL, &p, patience).unwrap();
         let full = fit_once(0);
         assert_eq!(full.trees_grown, 200);
         let early = fit_once(10);
@@ -404,14 +425,14 @@ mod tests {
         assert_eq!(early.trees_kept, full.trees_kept);
         assert_eq!(early.model.to_bytes(), full.model.to_bytes());
         // The scorer, on raw features (NaN included), gives gbdt's margins on bins.
-        let theirs = early.gbdt_predict(&vb);
+        let theirs = early.gbdt_predict(vb);
         for (r, &t) in valid.iter().zip(&theirs) {
             let ours = early.model.predict(r);
             assert!((ours - t).abs() <= 1e-6, "{ours} vs {t}");
         }
         let ll: f64 = valid
             .iter()
-            .zip(&valid_y)
+            .zip(valid_y)
             .map(|(r, &g)| log_loss_term(early.model.margin(r) / 2.0, g))
             .sum::<f64>()
             / valid.len() as f64;
@@ -420,12 +441,9 @@ mod tests {
 
     #[test]
     fn a_masked_feature_is_left_out_and_the_trees_equal_blanking_it() {
-        let (train, train_y) = synthetic(600, 3);
-        let (valid, valid_y) = synthetic(300, 4);
-        let bins = Bins::fit(&train, 32);
-        let all = [true; N_FEATURES];
-        let (tb, vb) = (bins.bin_rows(&train, &all), bins.bin_rows(&valid, &all));
-        let mut mask = all;
+        let fx = Fixture::new(3);
+        let (tb, vb) = (&fx.tb, &fx.vb);
+        let mut mask = ALL;
         mask[0] = false;
         mask[N_FEATURES - 1] = false;
         // What fitting on the masked rows used to mean: the column kept, every value bin 0.
@@ -442,27 +460,15 @@ mod tests {
                 })
                 .collect()
         };
-        let (tb0, vb0) = (blank(&tb), blank(&vb));
+        let (tb0, vb0) = (blank(tb), blank(vb));
         let p = Params {
             max_depth: 4,
             shrinkage: 0.2,
             iterations: 40,
             min_leaf_size: 5,
         };
-        let idx: Vec<usize> = (0..train.len()).collect();
-        let fit_on = |x: &[BinRow], vx: &[BinRow], mask: &[bool; N_FEATURES]| {
-            fit(
-                Rows { x, y: &train_y },
-                &idx,
-                mask,
-                Rows { x: vx, y: &valid_y },
-                &p,
-                0,
-                &bins,
-            )
-        };
-        let left_out = fit_on(&tb, &vb, &mask).unwrap();
-        let blanked = fit_on(&tb0, &vb0, &all).unwrap();
+        let left_out = fx.fit(tb, vb, &mask, &p, 0).unwrap();
+        let blanked = fx.fit(&tb0, &vb0, &ALL, &p, 0).unwrap();
         assert_eq!(left_out.model.to_bytes(), blanked.model.to_bytes());
         assert_eq!(left_out.valid_log_loss, blanked.valid_log_loss);
         let used: Vec<u16> = left_out
@@ -473,7 +479,6 @@ mod tests {
             .collect();
         assert!(used.contains(&1), "feature 1 carries signal");
         assert!(!used.contains(&0) && !used.contains(&(N_FEATURES as u16 - 1)));
-        // gbdt's own predictions read the same columns.
         // The validation walk gives gbdt's own leaf values, tree by tree.
         let data: DataVec = vb
             .iter()
@@ -488,10 +493,11 @@ mod tests {
                 );
             }
         }
-        let theirs = left_out.gbdt_predict(&vb);
-        for (r, &t) in valid.iter().zip(&theirs) {
+        // gbdt's own predictions read the same columns.
+        let theirs = left_out.gbdt_predict(vb);
+        for (r, &t) in fx.valid.iter().zip(&theirs) {
             assert!((left_out.model.predict(r) - t).abs() <= 1e-6);
         }
-        assert!(fit_on(&tb, &vb, &[false; N_FEATURES]).is_err());
+        assert!(fx.fit(tb, vb, &[false; N_FEATURES], &p, 0).is_err());
     }
 }
