@@ -281,18 +281,17 @@ pub fn run(
 
     let done = AtomicUsize::new(0);
     // A rung's fits start longest first (by `cost`, an estimate) so that the cores finish
-    // together instead of one waiting on a long fit started last; results come back in
-    // `which` order whatever the schedule.
+    // together instead of one waiting on a long fit started last. The results come back
+    // ranked, best validation log loss first (ties by trial number), whatever the schedule.
     let run_rung = |rung: u8,
                     idx: &[usize],
                     which: &[usize],
                     cost: &dyn Fn(usize) -> f64|
      -> Result<Vec<(Trial, Fitted)>> {
         let n = which.len();
-        let mut order: Vec<usize> = (0..n).collect();
-        order.sort_by(|&a, &b| cost(which[b]).total_cmp(&cost(which[a])).then(a.cmp(&b)));
-        let scheduled: Vec<usize> = order.iter().map(|&k| which[k]).collect();
-        let results = parallel_map(&scheduled, |_, &t| {
+        let mut scheduled = which.to_vec();
+        scheduled.sort_by(|&a, &b| cost(b).total_cmp(&cost(a)).then(a.cmp(&b)));
+        let mut results = parallel_map(&scheduled, |_, &t| {
             let start = Instant::now();
             let fitted = fit_and_select(data, idx, &params[t])?;
             let trial = Trial {
@@ -311,14 +310,15 @@ pub fn run(
                 trial.params.max_depth, trial.params.shrinkage, trial.params.min_leaf_size, trial.trees_kept, trial.trees_grown, trial.params.iterations, trial.valid_log_loss, trial.fit_seconds
             ));
             Ok((trial, fitted))
+        })
+        .into_iter()
+        .collect::<Result<Vec<(Trial, Fitted)>>>()?;
+        results.sort_by(|(a, _), (b, _)| {
+            a.valid_log_loss
+                .total_cmp(&b.valid_log_loss)
+                .then(a.trial.cmp(&b.trial))
         });
-        let mut out: Vec<Option<Result<(Trial, Fitted)>>> = (0..n).map(|_| None).collect();
-        for (k, r) in order.into_iter().zip(results) {
-            out[k] = Some(r);
-        }
-        out.into_iter()
-            .map(|r| r.expect("every trial ran"))
-            .collect()
+        Ok(results)
     };
     let mut trials: Vec<Trial> = Vec::new();
     let mut running: Vec<usize> = (0..params.len()).collect();
@@ -333,33 +333,22 @@ pub fn run(
     for (rung, &share) in space.rung_train_shares.iter().enumerate() {
         let idx = rows_of_share(share);
         done.store(0, Ordering::Relaxed);
-        let results = run_rung(rung as u8, &idx, &running, &|t| cost[t])?;
-        let mut ranked: Vec<usize> = (0..results.len()).collect();
-        ranked.sort_by(|&a, &b| {
-            let (a, b) = (&results[a].0, &results[b].0);
-            a.valid_log_loss
-                .total_cmp(&b.valid_log_loss)
-                .then(a.trial.cmp(&b.trial))
-        });
+        let mut ranked = run_rung(rung as u8, &idx, &running, &|t| cost[t])?.into_iter();
         if rung == last {
-            for (k, (t, fitted)) in results.into_iter().enumerate() {
-                if k == ranked[0] {
-                    best = Some((t.clone(), fitted));
-                }
-                trials.push(t);
-            }
+            let (t, fitted) = ranked.next().context("no finalist")?;
+            best = Some((t.clone(), fitted));
+            trials.push(t);
+            trials.extend(ranked.map(|(t, _)| t));
             break;
         }
         let n_keep = ((running.len() as f64 * space.rung_keep_shares[rung]).ceil() as usize)
             .clamp(1, running.len());
-        running = ranked[..n_keep]
-            .iter()
-            .map(|&k| results[k].0.trial)
-            .collect();
-        for (t, _) in &results {
+        let rung_trials: Vec<Trial> = ranked.map(|(t, _)| t).collect();
+        running = rung_trials[..n_keep].iter().map(|t| t.trial).collect();
+        for t in &rung_trials {
             cost[t.trial] = t.fit_seconds;
         }
-        trials.extend(results.into_iter().map(|(t, _)| t));
+        trials.extend(rung_trials);
     }
     let (best_trial, best) = best.context("no finalist")?;
     Ok(Outcome {
