@@ -177,7 +177,10 @@ impl Cuts {
     }
 
     /// The most thresholds any one feature has.
-    #[cfg_attr(not(target_arch = "x86_64"), allow(dead_code))]
+    #[cfg_attr(
+        not(any(target_arch = "x86_64", target_arch = "wasm32")),
+        allow(dead_code)
+    )]
     fn max_len(&self) -> usize {
         self.starts
             .windows(2)
@@ -273,9 +276,9 @@ pub struct Model {
     nodes: Vec<u32>,
     leaves: Vec<f32>,
     cuts: Cuts,
-    /// The AVX2 evaluator's copy of `nodes` (empty when it cannot run this model).
-    #[cfg(target_arch = "x86_64")]
-    wide: avx2::Wide,
+    /// The vector evaluator's copy of `nodes` (empty when it cannot run this model).
+    #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+    wide: vector::Wide,
 }
 
 /// One tree's slice of the evaluation layout while it is being filled.
@@ -361,12 +364,26 @@ impl Model {
             leaf_off += n + 1;
         }
         Ok(Model {
+            #[cfg(target_arch = "x86_64")]
+            wide: vector::Wide::new(
+                &nodes,
+                &cuts,
+                &eval,
+                avx2::BLOCK,
+                vector::Order::BreadthFirst,
+            ),
+            #[cfg(target_arch = "wasm32")]
+            wide: vector::Wide::new(
+                &nodes,
+                &cuts,
+                &eval,
+                simd128::BLOCK,
+                vector::Order::Subtrees,
+            ),
             base_score,
             trees,
             eval,
             leaves,
-            #[cfg(target_arch = "x86_64")]
-            wide: avx2::Wide::new(&nodes, &cuts),
             nodes,
             cuts,
         })
@@ -486,8 +503,9 @@ impl Model {
 
     /// Probabilities for many rows; bit-identical to calling [`Model::predict`] on each.
     ///
-    /// On x86-64 CPUs with AVX2 this walks several blocks of eight rows with vector gathers;
-    /// elsewhere it is [`Model::predict_batch_portable`].
+    /// On x86-64 CPUs with AVX2 and in wasm (simd128) whole blocks of rows go through a
+    /// vector evaluator (see the `avx2` and `simd128` modules); the rest, and other targets,
+    /// take [`Model::predict_batch_portable`].
     ///
     /// # Panics
     /// If `out` is shorter than `rows`.
@@ -499,12 +517,19 @@ impl Model {
             let done = unsafe { avx2::predict_blocks(self, rows, out) };
             return self.predict_batch_portable(&rows[done..], &mut out[done..]);
         }
+        #[cfg(target_arch = "wasm32")]
+        if self.wide.ready(&self.nodes) {
+            // SAFETY: the ranks fit in 16 bits (`ready`).
+            let done = unsafe { simd128::predict_blocks(self, rows, out) };
+            return self.predict_batch_portable(&rows[done..], &mut out[done..]);
+        }
         self.predict_batch_portable(rows, out)
     }
 
     /// [`Model::predict_batch`] without target-specific code: the reference for the vector
-    /// path, and what wasm and other targets run. Rows go through each tree eight at a time so
-    /// several independent walks are in flight.
+    /// paths, what targets without one run, and what takes the rows after the last whole
+    /// vector block. Rows go through each tree eight at a time so several independent walks
+    /// are in flight.
     ///
     /// # Panics
     /// If `out` is shorter than `rows`.
@@ -691,94 +716,43 @@ pub fn logistic(margin: f32) -> f32 {
 ///
 /// Gathers are slow on the CPUs this runs on (AMD Zen 3: no faster than scalar loads), so the
 /// walk uses none. Ranks are 16-bit here (models whose features have at most
-/// [`avx2::MAX_CUTS`] distinct thresholds each, which histogram-trained models always do), so
+/// [`vector::MAX_CUTS`] distinct thresholds each, which histogram-trained models always do), so
 /// one register holds sixteen rows, and a block is 64 rows. Instead of walking, a tree is
 /// evaluated bottom-up for all rows at once: every split is compared for every row (one
 /// broadcast of its key, one compare against its rank slot per sixteen rows), a split above
 /// the bottom level picks, per row, between the results of its two subtrees with a blend, and
 /// the root's result is each row's leaf position. A depth-6 tree costs 63 compares, 31 blends
 /// and 32 adds per sixteen rows and no dependent loads; the leaf values then come from one
-/// gather per eight rows. Trees deeper than [`avx2::MAX_DEPTH`] (whose cost would double per
+/// gather per eight rows. Trees deeper than [`vector::MAX_DEPTH`] (whose cost would double per
 /// level) are walked by the scalar code, row by row, inside the same block.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::{
-        logistic, Cuts, FeatureRow, Model, RankRow, MISSING_RIGHT, RANK_SLOTS, SLOT_BITS, SLOT_MASK,
-    };
+    use super::vector::MAX_DEPTH;
+    use super::{FeatureRow, Model, RankRow};
     use core::arch::x86_64::*;
 
     /// Sixteen-row vectors per block.
     const VECS: usize = 4;
     /// Rows per block.
-    const BLOCK: usize = 16 * VECS;
-    /// Deepest tree evaluated with vectors; deeper ones take the scalar walk.
-    pub(super) const MAX_DEPTH: u32 = 6;
-    /// Most distinct thresholds per feature for 16-bit ranks: keys and ranks stay below the
-    /// missing-right rank `i16::MAX`, so signed 16-bit compares are exact.
-    pub(super) const MAX_CUTS: usize = i16::MAX as usize - 1;
-
-    /// The splits as this evaluator reads them, two `u32`s each: the key in both halves of the
-    /// first (one broadcast load puts it in every 16-bit lane), the byte offset of the split's
-    /// slot in [`BlockRanks`] in the second.
-    #[derive(Debug, Clone)]
-    pub(super) struct Wide(Vec<[u32; 2]>);
-
-    impl Wide {
-        pub(super) fn new(nodes: &[u32], cuts: &Cuts) -> Wide {
-            if cuts.max_len() > MAX_CUTS {
-                return Wide(Vec::new());
-            }
-            Wide(
-                nodes
-                    .iter()
-                    .map(|&n| {
-                        let key = n >> SLOT_BITS;
-                        [key << 16 | key, (n & SLOT_MASK) * (BLOCK * 2) as u32]
-                    })
-                    .collect(),
-            )
-        }
-
-        /// Whether the model fits this evaluator.
-        pub(super) fn ready(&self, nodes: &[u32]) -> bool {
-            self.0.len() == nodes.len()
-        }
-    }
+    pub(super) const BLOCK: usize = 16 * VECS;
 
     /// Ranks of a block, slot-major: `ranks[slot * BLOCK + row]`.
-    type BlockRanks = [i16; RANK_SLOTS * BLOCK];
+    type BlockRanks = [i16];
     /// One all-ones/all-zeros 16-bit lane per row of the block.
     type Masks = [__m256i; VECS];
 
-    /// Scores the first `rows.len() / BLOCK * BLOCK` rows and returns how many that was.
+    /// [`super::vector::predict_blocks`] through this evaluator, compiled for AVX2 as a whole
+    /// (the ranking of the rows too: ranking outside AVX2 code made the block path 1.7× slower
+    /// in a quick A/B).
     ///
     /// # Safety
-    /// The CPU must support AVX2, and no feature of `m` may have more than [`MAX_CUTS`]
-    /// distinct thresholds.
+    /// The CPU must support AVX2, and the model's vector layout must be ready.
     #[target_feature(enable = "avx2")]
     pub(super) unsafe fn predict_blocks(m: &Model, rows: &[FeatureRow], out: &mut [f32]) -> usize {
-        let mut ranks: BlockRanks = [0; RANK_SLOTS * BLOCK];
-        let mut done = 0;
-        for (block, o) in rows.chunks_exact(BLOCK).zip(out.chunks_exact_mut(BLOCK)) {
-            let row_ranks = m.cuts.ranks(block.try_into().expect("BLOCK rows"));
-            for (r, rr) in row_ranks.iter().enumerate() {
-                for (slot, &rank) in rr.iter().enumerate() {
-                    // Ranks are at most MAX_CUTS; the missing-right rank becomes i16::MAX.
-                    ranks[slot * BLOCK + r] = if rank == MISSING_RIGHT {
-                        i16::MAX
-                    } else {
-                        rank as i16
-                    };
-                }
-            }
-            // SAFETY: AVX2 is there (this function's contract) and the ranks fit.
-            let margins = unsafe { margins(m, &ranks, &row_ranks) };
-            for (o, s) in o.iter_mut().zip(margins) {
-                *o = logistic(s);
-            }
-            done += BLOCK;
-        }
-        done
+        super::vector::predict_blocks(m, rows, out, |ranks, row_ranks| {
+            // SAFETY: as this function's caller guarantees.
+            unsafe { margins(m, ranks, row_ranks) }
+        })
     }
 
     /// The compare of the split at `node` for every row: all-ones where the row goes left.
@@ -857,9 +831,13 @@ mod avx2 {
     /// leaves in tree order, so every row's sum is the scalar sum.
     ///
     /// # Safety
-    /// AVX2, and every key and rank of `m` fits (see [`MAX_CUTS`]).
+    /// AVX2, and every key and rank of `m` fits (see [`super::vector::MAX_CUTS`]).
     #[target_feature(enable = "avx2")]
-    unsafe fn margins(m: &Model, ranks: &BlockRanks, row_ranks: &[RankRow; BLOCK]) -> [f32; BLOCK] {
+    pub(super) unsafe fn margins(
+        m: &Model,
+        ranks: &BlockRanks,
+        row_ranks: &[RankRow; BLOCK],
+    ) -> [f32; BLOCK] {
         let mut sums = [_mm256_set1_ps(m.base_score); 2 * VECS];
         for e in &m.eval {
             let n = e.n_splits();
@@ -904,6 +882,336 @@ mod avx2 {
         for (k, s) in sums.iter().enumerate() {
             // SAFETY: `out` has 8 floats from 8k on.
             unsafe { _mm256_storeu_ps(out.as_mut_ptr().add(8 * k), *s) };
+        }
+        out
+    }
+}
+
+/// What the two vector evaluators (`avx2` on x86-64, `simd128` in wasm) share: 16-bit ranks
+/// of a block of rows stored slot-major, each split as a `[u32; 2]` (its key in both 16-bit
+/// halves of the first word, so one broadcast puts it in every lane; the byte offset of its
+/// slot's ranks in the block in the second), and the loop over whole blocks.
+#[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+mod vector {
+    use super::{
+        logistic, Cuts, EvalTree, FeatureRow, Model, RankRow, MISSING_RIGHT, RANK_SLOTS, SLOT_BITS,
+        SLOT_MASK,
+    };
+
+    /// Deepest tree evaluated with vectors; deeper ones take the scalar walk inside the block
+    /// (the bottom-up cost doubles per level).
+    pub(super) const MAX_DEPTH: u32 = 6;
+    /// Most distinct thresholds per feature for 16-bit ranks: keys and ranks stay below the
+    /// missing-right rank `i16::MAX`, so signed 16-bit compares are exact.
+    pub(super) const MAX_CUTS: usize = i16::MAX as usize - 1;
+
+    /// The order of each tree's splits in [`Wide`].
+    #[allow(dead_code)] // each target uses one
+    pub(super) enum Order {
+        /// As in `Model::nodes`: breadth-first.
+        BreadthFirst,
+        /// For trees of depth 4 to [`MAX_DEPTH`]: the splits above level `depth − 3`
+        /// breadth-first, then each depth-3 subtree below them, left to right, its 7 splits
+        /// breadth-first (so a loop can take the subtrees one after another). Other trees
+        /// breadth-first.
+        Subtrees,
+    }
+
+    /// The splits in the vector evaluators' form (see the module documentation); empty when
+    /// a feature has more than [`MAX_CUTS`] thresholds.
+    #[derive(Debug, Clone)]
+    pub(super) struct Wide(pub(super) Vec<[u32; 2]>);
+
+    impl Wide {
+        pub(super) fn new(
+            nodes: &[u32],
+            cuts: &Cuts,
+            eval: &[EvalTree],
+            block_rows: usize,
+            order: Order,
+        ) -> Wide {
+            if cuts.max_len() > MAX_CUTS {
+                return Wide(Vec::new());
+            }
+            let wide = |n: u32| {
+                let key = n >> SLOT_BITS;
+                [key << 16 | key, (n & SLOT_MASK) * (block_rows * 2) as u32]
+            };
+            let mut out = Vec::with_capacity(nodes.len());
+            for e in eval {
+                let tree = &nodes[e.node_off..e.node_off + e.n_splits()];
+                let subtrees =
+                    matches!(order, Order::Subtrees) && (4..=MAX_DEPTH).contains(&e.depth);
+                if !subtrees {
+                    out.extend(tree.iter().map(|&n| wide(n)));
+                    continue;
+                }
+                let top = (1usize << (e.depth - 3)) - 1;
+                out.extend(tree[..top].iter().map(|&n| wide(n)));
+                for root in top..=2 * top {
+                    let (l1, l2) = (2 * root + 1, 4 * root + 3);
+                    for i in [root, l1, l1 + 1, l2, l2 + 1, l2 + 2, l2 + 3] {
+                        out.push(wide(tree[i]));
+                    }
+                }
+            }
+            Wide(out)
+        }
+
+        /// Whether the model fits the vector evaluators.
+        pub(super) fn ready(&self, nodes: &[u32]) -> bool {
+            self.0.len() == nodes.len()
+        }
+    }
+
+    /// Scores the first `rows.len() / BLOCK * BLOCK` rows, a block at a time through
+    /// `margins(ranks, row_ranks)` (`ranks[slot * BLOCK + row]`, 16-bit), and returns how many
+    /// rows that was. Inlined, so it is compiled with the caller's target features.
+    #[inline(always)]
+    pub(super) fn predict_blocks<const BLOCK: usize>(
+        m: &Model,
+        rows: &[FeatureRow],
+        out: &mut [f32],
+        margins: impl Fn(&[i16], &[RankRow; BLOCK]) -> [f32; BLOCK],
+    ) -> usize {
+        let mut ranks = vec![0i16; RANK_SLOTS * BLOCK];
+        let mut done = 0;
+        for (block, o) in rows.chunks_exact(BLOCK).zip(out.chunks_exact_mut(BLOCK)) {
+            let row_ranks = m.cuts.ranks(block.try_into().expect("BLOCK rows"));
+            for (r, rr) in row_ranks.iter().enumerate() {
+                for (slot, &rank) in rr.iter().enumerate() {
+                    // Ranks are at most MAX_CUTS; the missing-right rank becomes i16::MAX.
+                    ranks[slot * BLOCK + r] = if rank == MISSING_RIGHT {
+                        i16::MAX
+                    } else {
+                        rank as i16
+                    };
+                }
+            }
+            for (o, s) in o.iter_mut().zip(margins(&ranks, &row_ranks)) {
+                *o = logistic(s);
+            }
+            done += BLOCK;
+        }
+        done
+    }
+}
+
+/// The block evaluator of `scorer.wasm` (and of the wasm the web app links): the `avx2`
+/// module's bottom-up scheme on wasm's 128-bit vectors (eight 16-bit lanes), four vectors to
+/// a block of 32 rows.
+///
+/// Written for the wasm engines' compilers rather than for LLVM: LLVM schedules wasm as if
+/// registers were unlimited, so a fully unrolled depth-6 tree (as in `avx2`) reaches
+/// Cranelift with every load hoisted and spills on every split. Here a depth-6 tree is a loop
+/// over its eight depth-3 subtrees (7 splits each, unrolled; [`vector::Order::Subtrees`]
+/// stores their splits consecutively), whose results are then picked by the 7 splits above
+/// them. Measured in wasmtime 48 on the benchmark model (`docs/BENCHMARKS.md`): 5.9 ns per
+/// tree per shot against 8.1 for the scalar lock-step walk.
+#[cfg(target_arch = "wasm32")]
+mod simd128 {
+    use super::vector::MAX_DEPTH;
+    use super::{FeatureRow, Model, RankRow};
+    use core::arch::wasm32::*;
+
+    /// Eight-row vectors per block.
+    const VECS: usize = 4;
+    /// Rows per block.
+    pub(super) const BLOCK: usize = 8 * VECS;
+
+    /// One all-ones/all-zeros 16-bit lane per row of the block.
+    type Masks = [v128; VECS];
+
+    /// [`super::vector::predict_blocks`] through this evaluator, compiled for simd128 as a
+    /// whole. simd128 is part of wasm 2.0: an engine without it refuses the module when it
+    /// validates it, so no code runs where the feature is missing.
+    ///
+    /// # Safety
+    /// The model's vector layout must be ready.
+    #[target_feature(enable = "simd128")]
+    pub(super) unsafe fn predict_blocks(m: &Model, rows: &[FeatureRow], out: &mut [f32]) -> usize {
+        super::vector::predict_blocks(m, rows, out, |ranks, row_ranks| {
+            // SAFETY: as this function's caller guarantees.
+            unsafe { margins(m, ranks, row_ranks) }
+        })
+    }
+
+    /// Lane vectors of 0, 1, …, 7. Read with `read_volatile` in [`pair`], so LLVM cannot see
+    /// the constants: when it can, it rewrites `position + mask` as a select between two
+    /// constant vectors, which costs Cranelift three operations and two reloads instead of
+    /// one add (7.0 against 5.9 ns per tree per shot).
+    static POSITIONS: [v128; 8] = {
+        let mut t = [i16x8(0, 0, 0, 0, 0, 0, 0, 0); 8];
+        let mut i = 0;
+        while i < 8 {
+            let p = i as i16;
+            t[i] = i16x8(p, p, p, p, p, p, p, p);
+            i += 1;
+        }
+        t
+    };
+
+    /// The compare of the split at `node` for every row: all-ones where the row goes left.
+    ///
+    /// # Safety
+    /// `node` points at a split of the model's [`super::vector::Wide`] built for [`BLOCK`]
+    /// rows, and `ranks` at a block's ranks.
+    #[inline(always)]
+    unsafe fn compare(node: *const [u32; 2], ranks: *const u8) -> Masks {
+        // SAFETY: as the caller guarantees; the second word is a byte offset of a slot's
+        // BLOCK ranks.
+        unsafe {
+            let key = v128_load32_splat(node.cast());
+            let at = ranks.add((*node)[1] as usize);
+            core::array::from_fn(|v| i16x8_gt(key, v128_load(at.add(16 * v).cast())))
+        }
+    }
+
+    /// Per row, `l` where `left` is set, else `r`.
+    #[inline(always)]
+    fn select(l: Masks, r: Masks, left: Masks) -> Masks {
+        core::array::from_fn(|v| v128_bitselect(l[v], r[v], left[v]))
+    }
+
+    /// For a split directly above the bottom level whose right leaf is at `right` (< 8): the
+    /// leaf position each row reaches (`right − 1` where it goes left).
+    ///
+    /// # Safety
+    /// As [`compare`]; `right < 8`.
+    #[inline(always)]
+    unsafe fn pair(node: *const [u32; 2], right: usize, ranks: *const u8) -> Masks {
+        // SAFETY: as the caller guarantees; `right` indexes POSITIONS.
+        unsafe {
+            let left = compare(node, ranks);
+            let right = core::ptr::read_volatile(&POSITIONS[right]);
+            core::array::from_fn(|v| i16x8_add(right, left[v]))
+        }
+    }
+
+    /// A subtree of depth 2 whose 3 splits are at `p` breadth-first: positions 0 to 3.
+    ///
+    /// # Safety
+    /// As [`compare`], for `p` and the next 2 splits.
+    #[inline(always)]
+    unsafe fn subtree_2(p: *const [u32; 2], ranks: *const u8) -> Masks {
+        // SAFETY: as the caller guarantees.
+        unsafe {
+            select(
+                pair(p.add(1), 1, ranks),
+                pair(p.add(2), 3, ranks),
+                compare(p, ranks),
+            )
+        }
+    }
+
+    /// A subtree of depth 3 whose 7 splits are at `p` breadth-first: positions 0 to 7.
+    ///
+    /// # Safety
+    /// As [`compare`], for `p` and the next 6 splits.
+    #[inline(always)]
+    unsafe fn subtree_3(p: *const [u32; 2], ranks: *const u8) -> Masks {
+        // SAFETY: as the caller guarantees.
+        unsafe {
+            let l = select(
+                pair(p.add(3), 1, ranks),
+                pair(p.add(4), 3, ranks),
+                compare(p.add(1), ranks),
+            );
+            let r = select(
+                pair(p.add(5), 5, ranks),
+                pair(p.add(6), 7, ranks),
+                compare(p.add(2), ranks),
+            );
+            select(l, r, compare(p, ranks))
+        }
+    }
+
+    /// The margins of a block. Row `8v + l` is lane `l` of vector `v`, and each row adds its
+    /// leaves in tree order, so every row's sum is the scalar sum.
+    ///
+    /// # Safety
+    /// `m`'s vector layout is ready (every key and rank fits in 16 bits) and `ranks` holds
+    /// `RANK_SLOTS * BLOCK` ranks.
+    #[target_feature(enable = "simd128")]
+    // Out of line: inlined into the block loop it ran ~6 % slower in wasmtime.
+    #[inline(never)]
+    unsafe fn margins(m: &Model, ranks: &[i16], row_ranks: &[RankRow; BLOCK]) -> [f32; BLOCK] {
+        let ranks = ranks.as_ptr().cast::<u8>();
+        let mut sums = [f32x4_splat(m.base_score); 2 * VECS];
+        let mut subtrees = [[i16x8_splat(0); VECS]; 1 << (MAX_DEPTH - 3)];
+        let mut nodes = m.wide.0.as_ptr();
+        for e in &m.eval {
+            let n = e.n_splits();
+            let tree = nodes;
+            // SAFETY: the trees' splits follow one another in `wide`.
+            nodes = unsafe { nodes.add(n) };
+            if e.depth > MAX_DEPTH {
+                let leaves: [f32; BLOCK] = core::array::from_fn(|r| m.walk(e, &row_ranks[r]));
+                for (k, s) in sums.iter_mut().enumerate() {
+                    // SAFETY: `leaves` has 4 floats from 4k on.
+                    *s = f32x4_add(*s, unsafe { v128_load(leaves.as_ptr().add(4 * k).cast()) });
+                }
+                continue;
+            }
+            // The bottom-level position of each row's leaf.
+            // SAFETY: `tree` has the n = 2^depth − 1 splits of this tree in the order
+            // `vector::Order::Subtrees` gives them.
+            let pos: Masks = unsafe {
+                match e.depth {
+                    0 => [i16x8_splat(0); VECS],
+                    1 => pair(tree, 1, ranks),
+                    2 => subtree_2(tree, ranks),
+                    3 => subtree_3(tree, ranks),
+                    depth => {
+                        // The depth-3 subtrees, each offset to its own eight leaves.
+                        let top = (1usize << (depth - 3)) - 1;
+                        let mut first = i16x8_splat(0);
+                        for (k, sub) in subtrees[..=top].iter_mut().enumerate() {
+                            let local = subtree_3(tree.add(top + 7 * k), ranks);
+                            *sub = core::array::from_fn(|v| i16x8_add(local[v], first));
+                            first = i16x8_add(first, i16x8_splat(8));
+                        }
+                        // The splits above them pick one per row.
+                        let s = &subtrees;
+                        let pick = |i: usize, l: Masks, r: Masks| {
+                            select(l, r, compare(tree.add(i), ranks))
+                        };
+                        match depth {
+                            4 => pick(0, s[0], s[1]),
+                            5 => pick(0, pick(1, s[0], s[1]), pick(2, s[2], s[3])),
+                            _ => pick(
+                                0,
+                                pick(1, pick(3, s[0], s[1]), pick(4, s[2], s[3])),
+                                pick(2, pick(5, s[4], s[5]), pick(6, s[6], s[7])),
+                            ),
+                        }
+                    }
+                }
+            };
+            let leaves = m.leaves[e.leaf_off..e.leaf_off + n + 1].as_ptr();
+            for (v, p) in pos.into_iter().enumerate() {
+                // SAFETY: positions are below 2^depth = n + 1, the number of leaves.
+                let leaf = |lane: u16| unsafe { *leaves.add(lane as usize) };
+                let lo = f32x4(
+                    leaf(u16x8_extract_lane::<0>(p)),
+                    leaf(u16x8_extract_lane::<1>(p)),
+                    leaf(u16x8_extract_lane::<2>(p)),
+                    leaf(u16x8_extract_lane::<3>(p)),
+                );
+                let hi = f32x4(
+                    leaf(u16x8_extract_lane::<4>(p)),
+                    leaf(u16x8_extract_lane::<5>(p)),
+                    leaf(u16x8_extract_lane::<6>(p)),
+                    leaf(u16x8_extract_lane::<7>(p)),
+                );
+                sums[2 * v] = f32x4_add(sums[2 * v], lo);
+                sums[2 * v + 1] = f32x4_add(sums[2 * v + 1], hi);
+            }
+        }
+        let mut out = [0f32; BLOCK];
+        for (k, s) in sums.iter().enumerate() {
+            // SAFETY: `out` has 4 floats from 4k on.
+            unsafe { v128_store(out.as_mut_ptr().add(4 * k).cast(), *s) };
         }
         out
     }
@@ -1313,7 +1621,9 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
-    #[test]
+    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn batch_equals_single_bits() {
         let m = Model::new(0.1, vec![small_tree(), small_tree(), small_tree()]).unwrap();
         let rows: Vec<FeatureRow> = (0..21)
@@ -1437,23 +1747,37 @@ mod tests {
         }
     }
 
-    #[test]
+    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn every_path_matches_a_pointer_walk_on_edge_values() {
-        // 3 vector blocks of 64 rows, then 8-row blocks, then single rows.
+        // Whole vector blocks (3 of 64 rows for AVX2, 6 of 32 for simd128), then 8-row
+        // blocks, then single rows.
         let (m, rows) = edge_case_model_and_rows(17, 60, 3 * 64 + 8 + 5);
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
         assert!(
             m.wide.ready(&m.nodes),
-            "the AVX2 path must be able to run this model"
+            "the vector path must be able to run this model"
         );
         assert_paths_agree(&m, &rows);
     }
 
-    #[test]
+    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn every_path_matches_on_complete_trees_of_one_depth() {
         // The single-row walk steps eight trees of one depth together; 300 trees of depth 6
-        // as in the benchmark, plus depth-7 trees (beyond the vector path's depth).
-        for (trees, depth) in [(300, 6), (20, 7)] {
+        // as in the benchmark, every shallower depth (the vector paths evaluate each depth
+        // with its own code), and depth-7 trees (beyond the vector paths' depth).
+        for (trees, depth) in [
+            (300, 6),
+            (40, 5),
+            (40, 4),
+            (24, 3),
+            (24, 2),
+            (16, 1),
+            (20, 7),
+        ] {
             let m = crate::synth::model(99, trees, depth);
             let mut rng = crate::synth::Rng::new(3);
             let rows: Vec<FeatureRow> = (0..150)
@@ -1469,7 +1793,9 @@ mod tests {
         }
     }
 
-    #[test]
+    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn features_with_too_many_thresholds_for_16_bits_take_the_portable_path() {
         // 33,000 distinct thresholds on feature 0: more than 16-bit ranks can hold.
         let n = 33_000;
@@ -1498,7 +1824,7 @@ mod tests {
             .collect();
         let m = Model::new(0.0, trees).unwrap();
         assert!(m.cuts.max_len() > 32_766);
-        #[cfg(target_arch = "x86_64")]
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
         assert!(!m.wide.ready(&m.nodes));
         let rows: Vec<FeatureRow> = (0..70)
             .map(|i| {
