@@ -1621,7 +1621,7 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
-    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn batch_equals_single_bits() {
@@ -1747,7 +1747,7 @@ mod tests {
         }
     }
 
-    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn every_path_matches_a_pointer_walk_on_edge_values() {
@@ -1762,7 +1762,7 @@ mod tests {
         assert_paths_agree(&m, &rows);
     }
 
-    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn every_path_matches_on_complete_trees_of_one_depth() {
@@ -1793,7 +1793,7 @@ mod tests {
         }
     }
 
-    // Also under wasm32 (node and Chromium), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn features_with_too_many_thresholds_for_16_bits_take_the_portable_path() {
