@@ -364,22 +364,8 @@ impl Model {
             leaf_off += n + 1;
         }
         Ok(Model {
-            #[cfg(target_arch = "x86_64")]
-            wide: vector::Wide::new(
-                &nodes,
-                &cuts,
-                &eval,
-                avx2::BLOCK,
-                vector::Order::BreadthFirst,
-            ),
-            #[cfg(target_arch = "wasm32")]
-            wide: vector::Wide::new(
-                &nodes,
-                &cuts,
-                &eval,
-                simd128::BLOCK,
-                vector::Order::Subtrees,
-            ),
+            #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+            wide: vector::Wide::new(&nodes, &cuts, &eval, blocks::BLOCK, blocks::ORDER),
             base_score,
             trees,
             eval,
@@ -511,16 +497,11 @@ impl Model {
     /// If `out` is shorter than `rows`.
     pub fn predict_batch(&self, rows: &[FeatureRow], out: &mut [f32]) {
         assert!(out.len() >= rows.len(), "output shorter than input");
-        #[cfg(target_arch = "x86_64")]
-        if self.wide.ready(&self.nodes) && std::is_x86_feature_detected!("avx2") {
-            // SAFETY: AVX2 was detected on this CPU, and the ranks fit in 16 bits.
-            let done = unsafe { avx2::predict_blocks(self, rows, out) };
-            return self.predict_batch_portable(&rows[done..], &mut out[done..]);
-        }
-        #[cfg(target_arch = "wasm32")]
-        if self.wide.ready(&self.nodes) {
-            // SAFETY: the ranks fit in 16 bits (`ready`).
-            let done = unsafe { simd128::predict_blocks(self, rows, out) };
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+        if self.wide.ready(&self.nodes) && blocks::available() {
+            // SAFETY: the CPU or engine has the evaluator's features (`available`), and the
+            // ranks fit in 16 bits (`ready`).
+            let done = unsafe { blocks::predict_blocks(self, rows, out) };
             return self.predict_batch_portable(&rows[done..], &mut out[done..]);
         }
         self.predict_batch_portable(rows, out)
@@ -711,6 +692,12 @@ pub fn logistic(margin: f32) -> f32 {
     1.0 / (1.0 + libm::expf(-m))
 }
 
+/// This target's block evaluator (see the `vector` module).
+#[cfg(target_arch = "x86_64")]
+use avx2 as blocks;
+#[cfg(target_arch = "wasm32")]
+use simd128 as blocks;
+
 /// The AVX2 evaluator (x86-64 only, chosen at run time). The portable code above is the
 /// reference: the tests compare the two bit for bit.
 ///
@@ -735,6 +722,13 @@ mod avx2 {
     const VECS: usize = 4;
     /// Rows per block.
     pub(super) const BLOCK: usize = 16 * VECS;
+    /// The order of the splits in [`super::vector::Wide`] that this evaluator reads.
+    pub(super) const ORDER: super::vector::Order = super::vector::Order::BreadthFirst;
+
+    /// Whether this CPU can run the evaluator.
+    pub(super) fn available() -> bool {
+        std::is_x86_feature_detected!("avx2")
+    }
 
     /// Ranks of a block, slot-major: `ranks[slot * BLOCK + row]`.
     type BlockRanks = [i16];
@@ -833,11 +827,7 @@ mod avx2 {
     /// # Safety
     /// AVX2, and every key and rank of `m` fits (see [`super::vector::MAX_CUTS`]).
     #[target_feature(enable = "avx2")]
-    pub(super) unsafe fn margins(
-        m: &Model,
-        ranks: &BlockRanks,
-        row_ranks: &[RankRow; BLOCK],
-    ) -> [f32; BLOCK] {
+    unsafe fn margins(m: &Model, ranks: &BlockRanks, row_ranks: &[RankRow; BLOCK]) -> [f32; BLOCK] {
         let mut sums = [_mm256_set1_ps(m.base_score); 2 * VECS];
         for e in &m.eval {
             let n = e.n_splits();
@@ -974,6 +964,10 @@ mod vector {
         out: &mut [f32],
         margins: impl Fn(&[i16], &[RankRow; BLOCK]) -> [f32; BLOCK],
     ) -> usize {
+        if rows.len() < BLOCK {
+            // One shot per call is common (scorer.wasm's hosts): no buffer for no block.
+            return 0;
+        }
         let mut ranks = vec![0i16; RANK_SLOTS * BLOCK];
         let mut done = 0;
         for (block, o) in rows.chunks_exact(BLOCK).zip(out.chunks_exact_mut(BLOCK)) {
@@ -1018,13 +1012,20 @@ mod simd128 {
     const VECS: usize = 4;
     /// Rows per block.
     pub(super) const BLOCK: usize = 8 * VECS;
+    /// The order of the splits in [`super::vector::Wide`] that this evaluator reads.
+    pub(super) const ORDER: super::vector::Order = super::vector::Order::Subtrees;
+
+    /// Always: simd128 is part of wasm 2.0, and an engine without it refuses the module when
+    /// it validates it, so no code runs where the feature is missing.
+    pub(super) fn available() -> bool {
+        true
+    }
 
     /// One all-ones/all-zeros 16-bit lane per row of the block.
     type Masks = [v128; VECS];
 
     /// [`super::vector::predict_blocks`] through this evaluator, compiled for simd128 as a
-    /// whole. simd128 is part of wasm 2.0: an engine without it refuses the module when it
-    /// validates it, so no code runs where the feature is missing.
+    /// whole.
     ///
     /// # Safety
     /// The model's vector layout must be ready.
