@@ -1,74 +1,24 @@
 //! `trainer export-web`: the data the web page (`web/`) loads, as small static files.
 //!
 //! The page scores every shot itself with the `scorer` crate, so what is exported are shot
-//! *inputs*, never xG values:
-//!
-//! ```text
-//! OUT/index.json                  format, model file, the competitions and their files
-//! OUT/model.xgm                   the model (production from a registry, or a given file)
-//! OUT/model-card.json             version, metrics, calibration bins, feature names
-//! OUT/competitions/<id>.json      one competition: teams, players, matches, shot inputs
-//! ```
-//!
-//! A competition file (format [`FORMAT`]) holds `teams` and `players` as `[wyscout_id, name]`
-//! pairs, `matches` as objects (`id`, `date` as YYYY-MM-DD, `home`/`away` team indices,
-//! `home_goals`/`away_goals` after extra time, `note` for extra time or penalties), and
-//! `shots` as arrays in [`SHOT_FIELDS`] order:
-//! `[match, side (0 home, 1 away), player index or null, minute, goal (0/1), x_m, y_m,
-//! body_part code, kind code, context flags, secs_since_prev_event, secs_since_prev2_event,
-//! prev_event_x_m, prev_event_y_m]`, with codes and flags those of `scorer::shot`'s flat
-//! layout and `null` for a missing value. Shots come from `scorer::wyscout` through the
-//! trainer's shot table (the same conversion the model was trained on). Every shot is read
-//! back after writing and must give the same `Shot`, bit for bit, or the export fails.
+//! *inputs*, never xG values. The files' layout belongs to the page: `web::data` defines it
+//! (version, shot columns, the record of a shot) and this module writes it with those
+//! definitions. Shots come from `scorer::wyscout` through the trainer's shot table (the same
+//! conversion the model was trained on). Every competition file and the index are read back
+//! with the page's own parsers, and every shot must come back the same `Shot`, bit for bit,
+//! or the export fails.
 
 use crate::dataset::{competition_of, hex, read_text, ShotTable};
 use crate::registry::Registry;
 use anyhow::{bail, ensure, Context as _, Result};
-use scorer::{Shot, ShotFields};
-use serde::{Deserialize, Serialize};
+use scorer::Shot;
+use serde::Serialize;
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Version of the files' layout; the page refuses any other.
-pub const FORMAT: u32 = 1;
-
-/// Names of a shot array's columns, in order (written into every competition file).
-pub const SHOT_FIELDS: [&str; 14] = [
-    "match",
-    "side",
-    "player",
-    "minute",
-    "goal",
-    "x_m",
-    "y_m",
-    "body_part",
-    "kind",
-    "context_flags",
-    "secs_since_prev_event",
-    "secs_since_prev2_event",
-    "prev_event_x_m",
-    "prev_event_y_m",
-];
-
-/// One shot as written: see the module docs.
-pub type ShotRecord = (
-    u32,
-    u8,
-    Option<u32>,
-    f32,
-    u8,
-    f32,
-    f32,
-    u8,
-    u8,
-    u16,
-    Option<f32>,
-    Option<f32>,
-    Option<f32>,
-    Option<f32>,
-);
+use web::data::{ShotRecord, FORMAT, SHOT_FIELDS};
 
 /// Where the model comes from.
 #[derive(Debug, Clone)]
@@ -113,7 +63,7 @@ pub struct CompetitionSummary {
     pub bytes: u64,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct CompetitionFile {
     format: u32,
     competition: String,
@@ -124,7 +74,7 @@ struct CompetitionFile {
     shots: Vec<ShotRecord>,
 }
 
-#[derive(Serialize, Deserialize)]
+#[derive(Serialize)]
 struct MatchRecord {
     id: u64,
     date: String,
@@ -332,7 +282,7 @@ fn parse_match(m: &Value, team_index: &mut dyn FnMut(u64) -> u32) -> Result<Matc
 }
 
 /// A shot's record: where it was (match index, side, player index, minute, goal) and its
-/// [`ShotFields`].
+/// `scorer::ShotFields`.
 fn record_of(
     match_index: u32,
     side: u8,
@@ -358,21 +308,6 @@ fn record_of(
         f.prev_event_x_m,
         f.prev_event_y_m,
     )
-}
-
-/// The shot a record describes (the same decoding the page does), validated by the scorer.
-pub fn shot_of_record(r: &ShotRecord) -> Result<Shot> {
-    Ok(Shot::from_fields(&ShotFields {
-        x_m: r.5,
-        y_m: r.6,
-        body_part_code: r.7,
-        kind_code: r.8,
-        context_flags: r.9,
-        secs_since_prev_event: r.10,
-        secs_since_prev2_event: r.11,
-        prev_event_x_m: r.12,
-        prev_event_y_m: r.13,
-    })?)
 }
 
 fn write(out: &Path, rel: &str, bytes: &[u8], files: &mut Vec<(String, u64)>) -> Result<()> {
@@ -533,19 +468,25 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
             &player_names,
         )?;
         let text = serde_json::to_string(&file)?;
-        // Read it back as the page will: every shot must be the same shot, bit for bit.
-        let back: CompetitionFile = serde_json::from_str(&text)?;
+        // Read it back with the page's parser: every shot must be the same shot, bit for bit.
+        let back = web::data::Competition::parse(&text)
+            .with_context(|| format!("{id}: the page cannot read the exported file"))?;
+        ensure!(
+            back.shots.len() == file.shots.len() && back.matches.len() == file.matches.len(),
+            "{id}: the page reads {} shots in {} matches, {} and {} were written",
+            back.shots.len(),
+            back.matches.len(),
+            file.shots.len(),
+            file.matches.len()
+        );
         let originals = table.rows.iter().filter(|r| r.competition == code as u16);
-        for (r, rec) in originals.zip(&back.shots) {
-            let shot = shot_of_record(rec)
-                .with_context(|| format!("{id}: shot {} does not read back", r.event_id))?;
+        for (r, input) in originals.zip(&back.shots) {
             ensure!(
-                shot.to_flat() == r.shot.to_flat(),
+                input.shot.to_flat() == r.shot.to_flat(),
                 "{id}: shot {} changed in the export's JSON",
                 r.event_id
             );
         }
-        ensure!(back.shots.len() == file.shots.len());
         let rel = format!("competitions/{id}.json");
         write(&plan.out, &rel, text.as_bytes(), &mut files)?;
         progress(&format!(
@@ -562,13 +503,9 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
         });
     }
     write(&plan.out, "model.xgm", &model_bytes, &mut files)?;
-    let card = model_card(&version, &model_bytes, manifest.as_ref());
-    write(
-        &plan.out,
-        "model-card.json",
-        serde_json::to_string(&card)?.as_bytes(),
-        &mut files,
-    )?;
+    let card = serde_json::to_string(&model_card(&version, &model_bytes, manifest.as_ref()))?;
+    web::data::ModelCard::parse(&card).context("the page cannot read the model card")?;
+    write(&plan.out, "model-card.json", card.as_bytes(), &mut files)?;
     let index = json!({
         "format": FORMAT,
         "model": {"version": version, "file": "model.xgm", "bytes": model_bytes.len()},
@@ -582,12 +519,9 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
             "bytes": c.bytes,
         })).collect::<Vec<_>>(),
     });
-    write(
-        &plan.out,
-        "index.json",
-        serde_json::to_string(&index)?.as_bytes(),
-        &mut files,
-    )?;
+    let index = serde_json::to_string(&index)?;
+    web::data::Index::parse(&index).context("the page cannot read the index")?;
+    write(&plan.out, "index.json", index.as_bytes(), &mut files)?;
     Ok(ExportSummary {
         model_version: version,
         model_bytes: model_bytes.len() as u64,
@@ -611,40 +545,35 @@ mod tests {
     }
 
     #[test]
-    fn a_record_reads_back_as_the_same_shot() {
+    fn records_read_back_through_the_page_parser_as_the_same_shots() {
         let mut rng = scorer::synth::Rng::new(7);
-        for _ in 0..500 {
-            let s = scorer::synth::shot(&mut rng);
-            let rec = record_of(0, 0, None, 1.0, false, &s);
-            let text = serde_json::to_string(&rec).unwrap();
-            let back: ShotRecord = serde_json::from_str(&text).unwrap();
-            assert_eq!(shot_of_record(&back).unwrap().to_flat(), s.to_flat());
+        let shots: Vec<Shot> = (0..500).map(|_| scorer::synth::shot(&mut rng)).collect();
+        let file = CompetitionFile {
+            format: FORMAT,
+            competition: "Test_Cup".into(),
+            teams: vec![(1, "Reds".into()), (2, "Blues".into())],
+            players: vec![(10, "A. Striker".into())],
+            matches: vec![MatchRecord {
+                id: 77,
+                date: "2018-07-15".into(),
+                home: 0,
+                away: 1,
+                home_goals: 2,
+                away_goals: 1,
+                note: String::new(),
+            }],
+            shot_fields: SHOT_FIELDS.iter().map(|s| s.to_string()).collect(),
+            shots: shots
+                .iter()
+                .enumerate()
+                .map(|(i, s)| record_of(0, (i % 2) as u8, Some(0), 1.5, i % 7 == 0, s))
+                .collect(),
+        };
+        let back = web::data::Competition::parse(&serde_json::to_string(&file).unwrap()).unwrap();
+        assert_eq!(back.shots.len(), shots.len());
+        for (i, (input, s)) in back.shots.iter().zip(&shots).enumerate() {
+            assert_eq!(input.shot.to_flat(), s.to_flat(), "shot {i}");
+            assert_eq!(input.goal, i % 7 == 0);
         }
-    }
-
-    #[test]
-    fn hostile_records_are_refused() {
-        let base: ShotRecord = (
-            0, 0, None, 1.0, 0, 94.0, 34.0, 2, 0, 0, None, None, None, None,
-        );
-        assert!(shot_of_record(&base).is_ok());
-        let mut r = base;
-        r.7 = 9;
-        assert!(shot_of_record(&r).is_err());
-        let mut r = base;
-        r.8 = 3;
-        assert!(shot_of_record(&r).is_err());
-        let mut r = base;
-        r.5 = 400.0;
-        assert!(shot_of_record(&r).is_err());
-        let mut r = base;
-        r.12 = Some(3.0);
-        assert!(shot_of_record(&r).is_err());
-        let mut r = base;
-        r.9 = 0x80;
-        assert!(shot_of_record(&r).is_err());
-        let mut r = base;
-        r.10 = Some(-1.0);
-        assert!(shot_of_record(&r).is_err());
     }
 }

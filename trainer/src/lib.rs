@@ -5,8 +5,9 @@
 //! hyperparameter search → evaluation → a versioned model in a registry with a `production`
 //! alias.
 //!
-//! Depends on `scorer` (with its `wyscout` feature), `gbdt` for fitting, and ordinary CLI
-//! crates. Nothing depends on it.
+//! Depends on `scorer` (with its `wyscout` feature), `gbdt` for fitting, `web` natively (its
+//! `data` module defines the files `export-web` writes), and ordinary CLI crates. Nothing
+//! depends on it.
 
 pub mod allocator;
 pub mod bins;

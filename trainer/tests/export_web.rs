@@ -84,18 +84,19 @@ fn exports_a_model_and_real_shots_that_read_back_bit_for_bit() {
         64,
         "every match of the competition is listed"
     );
-    for (row, rec) in table.rows.iter().zip(shots) {
-        let rec: trainer::export_web::ShotRecord = serde_json::from_value(rec.clone()).unwrap();
-        let shot = trainer::export_web::shot_of_record(&rec).unwrap();
-        assert_eq!(shot.to_flat(), row.shot.to_flat());
-        assert_eq!(rec.4 == 1, row.goal);
-        let m = &matches[rec.0 as usize];
-        assert_eq!(m["id"].as_u64(), Some(row.match_id));
-        let team = &comp["teams"][m[if rec.1 == 0 { "home" } else { "away" }]
-            .as_u64()
-            .unwrap() as usize];
-        assert_eq!(team[0].as_u64(), Some(row.team_id));
-        assert!(rec.3 >= 0.0 && rec.3 < 130.0);
+    // Read as the page reads it.
+    let page = web::data::Competition::parse(
+        &std::fs::read_to_string(out.join("competitions/World_Cup.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(page.shots.len(), table.rows.len());
+    for (row, input) in table.rows.iter().zip(&page.shots) {
+        assert_eq!(input.shot.to_flat(), row.shot.to_flat());
+        assert_eq!(input.goal, row.goal);
+        let m = &page.matches[input.match_index];
+        assert_eq!(m.id, row.match_id);
+        assert_eq!(page.teams[m.team(input.side)].wyscout_id, row.team_id);
+        assert!(input.minute >= 0.0 && input.minute < 130.0);
     }
     // Names and results come from the real files: the opening match.
     let opener = matches.iter().find(|m| m["id"] == 2057954).unwrap();

@@ -1,5 +1,22 @@
-//! The files `trainer export-web` writes and the page reads (format [`FORMAT`]; the writer's
-//! module docs, `trainer/src/export_web.rs`, describe the layout).
+//! The files `trainer export-web` writes and the page reads: their layout is defined here,
+//! once, and the trainer writes it with these definitions and reads every file back with
+//! these parsers before it counts as exported.
+//!
+//! ```text
+//! index.json                  format, model file, the competitions and their files
+//! model.xgm                   the model (production from a registry, or a given file)
+//! model-card.json             version, metrics, calibration bins, feature names
+//! competitions/<id>.json      one competition: teams, players, matches, shot inputs
+//! ```
+//!
+//! A competition file (format [`FORMAT`]) holds `teams` and `players` as `[wyscout_id, name]`
+//! pairs, `matches` as objects (`id`, `date` as YYYY-MM-DD, `home`/`away` team indices,
+//! `home_goals`/`away_goals` after extra time, `note` for extra time or penalties), and
+//! `shots` as [`ShotRecord`] arrays in [`SHOT_FIELDS`] order: `[match, side (0 home, 1 away),
+//! player index or null, minute, goal (0/1), x_m, y_m, body_part code, kind code, context
+//! flags, secs_since_prev_event, secs_since_prev2_event, prev_event_x_m, prev_event_y_m]`, with
+//! codes and flags those of `scorer::shot`'s flat layout and `null` for a missing value. The
+//! files hold shot *inputs*, never xG values: the page scores every shot itself.
 //!
 //! Everything read is checked: the format version, every index into the teams, players and
 //! matches, every shot through `scorer`'s validation, and the file names the index points at
@@ -9,10 +26,28 @@
 use crate::json::{self, Json, JsonError};
 use crate::state::is_competition_id;
 use core::fmt;
-use scorer::{Shot, ShotFields};
+use scorer::{Shot, ShotError, ShotFields};
 
-/// The layout version this page reads.
+/// The layout version: the page reads only this one, and the trainer writes it.
 pub const FORMAT: u32 = 1;
+
+/// Names of a [`ShotRecord`]'s columns, in order (written into every competition file).
+pub const SHOT_FIELDS: [&str; 14] = [
+    "match",
+    "side",
+    "player",
+    "minute",
+    "goal",
+    "x_m",
+    "y_m",
+    "body_part",
+    "kind",
+    "context_flags",
+    "secs_since_prev_event",
+    "secs_since_prev2_event",
+    "prev_event_x_m",
+    "prev_event_y_m",
+];
 
 /// Why a data file was refused.
 #[derive(Debug, Clone, PartialEq)]
@@ -349,8 +384,9 @@ pub struct Competition {
     pub shots: Vec<ShotInput>,
 }
 
-/// One shot as written: see `trainer/src/export_web.rs`.
-type ShotRecord = (
+/// One shot as written: the columns of [`SHOT_FIELDS`] (see the module docs). Fields 5 to 13
+/// are the shot's [`ShotFields`]; [`shot_of_record`] turns them into a validated [`Shot`].
+pub type ShotRecord = (
     u32,
     u8,
     Option<u32>,
@@ -406,7 +442,7 @@ fn pairs(v: &Json, what: &str) -> Result<Vec<(u64, String)>, JsonError> {
 }
 
 /// The shot a record describes, validated by the scorer.
-fn shot_of(r: &ShotRecord) -> Result<Shot, String> {
+pub fn shot_of_record(r: &ShotRecord) -> Result<Shot, ShotError> {
     Shot::from_fields(&ShotFields {
         x_m: r.5,
         y_m: r.6,
@@ -418,7 +454,6 @@ fn shot_of(r: &ShotRecord) -> Result<Shot, String> {
         prev_event_x_m: r.12,
         prev_event_y_m: r.13,
     })
-    .map_err(|e| e.to_string())
 }
 
 impl Competition {
@@ -491,7 +526,10 @@ impl Competition {
                     reason: format!("minute {}", r.3),
                 });
             }
-            let shot = shot_of(r).map_err(|reason| DataError::Shot { index: i, reason })?;
+            let shot = shot_of_record(r).map_err(|e| DataError::Shot {
+                index: i,
+                reason: e.to_string(),
+            })?;
             shots.push(ShotInput {
                 match_index: r.0 as usize,
                 side,
@@ -576,6 +614,7 @@ pub(crate) mod tests {
             (&SMALL.replace("[0,1,1,30.0", "[0,2,1,30.0"), "Shot"),
             (&SMALL.replace("94.0,34.0,2,2", "940.0,34.0,2,2"), "Shot"),
             (&SMALL.replace("94.0,34.0,2,2", "94.0,34.0,7,2"), "Shot"),
+            (&SMALL.replace("94.0,34.0,2,2", "94.0,34.0,2,3"), "Shot"),
             (
                 &SMALL.replace("94.0,34.0,2,2,0", "94.0,34.0,2,2,512"),
                 "Shot",

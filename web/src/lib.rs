@@ -9,7 +9,8 @@
 //!
 //! - [`state`]: the URL state (view, competition, match, the analyst's shot) and its
 //!   validation;
-//! - [`data`]: the exported files (`index.json`, `model-card.json`, `competitions/<id>.json`);
+//! - [`data`]: the exported files (`index.json`, `model-card.json`, `competitions/<id>.json`):
+//!   their layout, defined once here for the page and `trainer export-web` alike;
 //! - [`json`]: the small JSON reader they are read with (no serde in the wasm);
 //! - [`score`]: the one path from a shot to the xG the page shows;
 //! - [`stats`]: match totals, the xG race, team and player tables;
