@@ -198,12 +198,30 @@ impl Cuts {
         self.of(feature).partition_point(|&c| c < threshold) as u32 + 1
     }
 
-    /// The rank rows of `R` feature rows. The binary searches of one feature take the same
-    /// steps for every row, so the rows go through them in lock-step: `R` independent loads
-    /// in flight instead of one chain.
+    /// The rank rows of `R` feature rows.
     #[inline(always)]
     fn ranks<const R: usize>(&self, rows: &[FeatureRow; R]) -> [RankRow; R] {
         let mut out = [[0u32; RANK_SLOTS]; R];
+        self.ranks_with(rows, |f, r, left, right| {
+            out[r][f] = left;
+            out[r][NAN_RIGHT + f] = right;
+        });
+        out
+    }
+
+    /// Ranks `R` feature rows and hands each feature `f` of each row `r` to `put(f, r, left,
+    /// right)`: the ranks for slot `f` and slot `NAN_RIGHT + f` (they differ only for a missing
+    /// value). The binary searches of one feature take the same steps for every row, so the
+    /// rows go through them in lock-step: `R` independent loads in flight instead of one chain.
+    #[inline(always)]
+    // `f` picks a column of every row and the cuts of that column; no iterator says that more
+    // plainly.
+    #[allow(clippy::needless_range_loop)]
+    fn ranks_with<const R: usize>(
+        &self,
+        rows: &[FeatureRow; R],
+        mut put: impl FnMut(usize, usize, u32, u32),
+    ) {
         for f in 0..N_FEATURES {
             let cuts = self.of(f);
             // Everything before `base` is <= the value, everything from `base + size` on is
@@ -234,11 +252,9 @@ impl Cuts {
                 } else {
                     (base[r] as u32, base[r] as u32)
                 };
-                out[r][f] = left;
-                out[r][NAN_RIGHT + f] = right;
+                put(f, r, left, right);
             }
         }
-        out
     }
 
     /// The rank row of one feature row.
@@ -365,7 +381,13 @@ impl Model {
         }
         Ok(Model {
             #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-            wide: vector::Wide::new(&nodes, &cuts, &eval, blocks::BLOCK, blocks::ORDER),
+            wide: vector::Wide::new::<blocks::Lane>(
+                &nodes,
+                &cuts,
+                &eval,
+                blocks::BLOCK,
+                blocks::ORDER,
+            ),
             base_score,
             trees,
             eval,
@@ -702,9 +724,9 @@ use simd128 as blocks;
 /// reference: the tests compare the two bit for bit.
 ///
 /// Gathers are slow on the CPUs this runs on (AMD Zen 3: no faster than scalar loads), so the
-/// walk uses none. Ranks are 16-bit here (models whose features have at most
-/// [`vector::MAX_CUTS`] distinct thresholds each, which histogram-trained models always do), so
-/// one register holds sixteen rows, and a block is 64 rows. Instead of walking, a tree is
+/// walk uses none. Ranks are 16-bit here (models whose features have at most 32,766 distinct
+/// thresholds each, see [`vector::Lane`]), so one register holds sixteen rows, and a block is
+/// 64 rows. Instead of walking, a tree is
 /// evaluated bottom-up for all rows at once: every split is compared for every row (one
 /// broadcast of its key, one compare against its rank slot per sixteen rows), a split above
 /// the bottom level picks, per row, between the results of its two subtrees with a blend, and
@@ -714,8 +736,8 @@ use simd128 as blocks;
 /// level) are walked by the scalar code, row by row, inside the same block.
 #[cfg(target_arch = "x86_64")]
 mod avx2 {
-    use super::vector::MAX_DEPTH;
-    use super::{FeatureRow, Model, RankRow};
+    use super::vector::{RowRanks, MAX_DEPTH};
+    use super::{FeatureRow, Model};
     use core::arch::x86_64::*;
 
     /// Sixteen-row vectors per block.
@@ -724,6 +746,8 @@ mod avx2 {
     pub(super) const BLOCK: usize = 16 * VECS;
     /// The order of the splits in [`super::vector::Wide`] that this evaluator reads.
     pub(super) const ORDER: super::vector::Order = super::vector::Order::BreadthFirst;
+    /// The rank lanes: sixteen rows to a register.
+    pub(super) type Lane = i16;
 
     /// Whether this CPU can run the evaluator.
     pub(super) fn available() -> bool {
@@ -731,7 +755,7 @@ mod avx2 {
     }
 
     /// Ranks of a block, slot-major: `ranks[slot * BLOCK + row]`.
-    type BlockRanks = [i16];
+    type BlockRanks = [Lane];
     /// One all-ones/all-zeros 16-bit lane per row of the block.
     type Masks = [__m256i; VECS];
 
@@ -825,13 +849,18 @@ mod avx2 {
     /// leaves in tree order, so every row's sum is the scalar sum.
     ///
     /// # Safety
-    /// AVX2, and every key and rank of `m` fits (see [`super::vector::MAX_CUTS`]).
+    /// AVX2, and every key and rank of `m` fits [`Lane`] (the layout is ready).
     #[target_feature(enable = "avx2")]
-    unsafe fn margins(m: &Model, ranks: &BlockRanks, row_ranks: &[RankRow; BLOCK]) -> [f32; BLOCK] {
+    unsafe fn margins(
+        m: &Model,
+        ranks: &BlockRanks,
+        row_ranks: &mut RowRanks<BLOCK>,
+    ) -> [f32; BLOCK] {
         let mut sums = [_mm256_set1_ps(m.base_score); 2 * VECS];
         for e in &m.eval {
             let n = e.n_splits();
             if e.depth > MAX_DEPTH {
+                let row_ranks = row_ranks.get();
                 let leaves: [f32; BLOCK] = core::array::from_fn(|r| m.walk(e, &row_ranks[r]));
                 for (k, s) in sums.iter_mut().enumerate() {
                     // SAFETY: `leaves` has 8 floats from 8k on.
@@ -877,23 +906,66 @@ mod avx2 {
     }
 }
 
-/// What the two vector evaluators (`avx2` on x86-64, `simd128` in wasm) share: 16-bit ranks
-/// of a block of rows stored slot-major, each split as a `[u32; 2]` (its key in both 16-bit
-/// halves of the first word, so one broadcast puts it in every lane; the byte offset of its
-/// slot's ranks in the block in the second), and the loop over whole blocks.
+/// What the two vector evaluators (`avx2` on x86-64, `simd128` in wasm) share: the ranks of a
+/// block of rows stored slot-major in narrow signed lanes ([`Lane`]: 16-bit for AVX2, 8-bit
+/// for simd128), each split as a `[u32; 2]` (its key repeated in every lane of the first word,
+/// so one broadcast puts it in every lane; the byte offset of its slot's ranks in the block in
+/// the second), and the loop over whole blocks.
 #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
 mod vector {
     use super::{
-        logistic, Cuts, EvalTree, FeatureRow, Model, RankRow, MISSING_RIGHT, RANK_SLOTS, SLOT_BITS,
-        SLOT_MASK,
+        logistic, Cuts, EvalTree, FeatureRow, Model, RankRow, MISSING_RIGHT, NAN_RIGHT, RANK_SLOTS,
+        SLOT_BITS, SLOT_MASK,
     };
 
     /// Deepest tree evaluated with vectors; deeper ones take the scalar walk inside the block
     /// (the bottom-up cost doubles per level).
     pub(super) const MAX_DEPTH: u32 = 6;
-    /// Most distinct thresholds per feature for 16-bit ranks: keys and ranks stay below the
-    /// missing-right rank `i16::MAX`, so signed 16-bit compares are exact.
-    pub(super) const MAX_CUTS: usize = i16::MAX as usize - 1;
+
+    /// A rank or key in one vector lane. Compares are signed (the only kind both instruction
+    /// sets have for every width), so every key, every rank and the missing-right rank map to
+    /// lanes whose signed order is their order as integers.
+    pub(super) trait Lane: Copy + Default {
+        /// Most distinct thresholds per feature: keys and ranks (both at most the feature's
+        /// number of thresholds) then stay below the missing-right rank's lane.
+        const MAX_CUTS: usize;
+        /// The lane of a rank of at most [`Lane::MAX_CUTS`], or of [`MISSING_RIGHT`].
+        fn of_rank(rank: u32) -> Self;
+        /// A split's key (at most [`Lane::MAX_CUTS`]) in every lane of a 32-bit word.
+        fn key_word(key: u32) -> u32;
+    }
+
+    /// 16-bit lanes: integers as they are; the missing-right rank is `i16::MAX`.
+    impl Lane for i16 {
+        const MAX_CUTS: usize = i16::MAX as usize - 1;
+        fn of_rank(rank: u32) -> i16 {
+            if rank == MISSING_RIGHT {
+                i16::MAX
+            } else {
+                rank as i16
+            }
+        }
+        fn key_word(key: u32) -> u32 {
+            key << 16 | key
+        }
+    }
+
+    /// 8-bit lanes: `0..=255` shifted down by 128; the missing-right rank is 255 (`i8::MAX`).
+    /// Models from the trainer fit: it bins every feature into at most 255 bins, so a feature
+    /// has at most 254 thresholds.
+    impl Lane for i8 {
+        const MAX_CUTS: usize = u8::MAX as usize - 1;
+        fn of_rank(rank: u32) -> i8 {
+            if rank == MISSING_RIGHT {
+                i8::MAX
+            } else {
+                (rank as u8 ^ 0x80) as i8
+            }
+        }
+        fn key_word(key: u32) -> u32 {
+            u32::from_ne_bytes([key as u8 ^ 0x80; 4])
+        }
+    }
 
     /// The order of each tree's splits in [`Wide`].
     #[allow(dead_code)] // each target uses one
@@ -908,25 +980,25 @@ mod vector {
     }
 
     /// The splits in the vector evaluators' form (see the module documentation); empty when
-    /// a feature has more than [`MAX_CUTS`] thresholds.
+    /// a feature has more thresholds than the evaluator's lanes can rank.
     #[derive(Debug, Clone)]
     pub(super) struct Wide(pub(super) Vec<[u32; 2]>);
 
     impl Wide {
-        pub(super) fn new(
+        /// The layout for an evaluator with lanes `L`, blocks of `block_rows` rows, and splits
+        /// in `order`.
+        pub(super) fn new<L: Lane>(
             nodes: &[u32],
             cuts: &Cuts,
             eval: &[EvalTree],
             block_rows: usize,
             order: Order,
         ) -> Wide {
-            if cuts.max_len() > MAX_CUTS {
+            if cuts.max_len() > L::MAX_CUTS {
                 return Wide(Vec::new());
             }
-            let wide = |n: u32| {
-                let key = n >> SLOT_BITS;
-                [key << 16 | key, (n & SLOT_MASK) * (block_rows * 2) as u32]
-            };
+            let slot_bytes = (block_rows * core::mem::size_of::<L>()) as u32;
+            let wide = |n: u32| [L::key_word(n >> SLOT_BITS), (n & SLOT_MASK) * slot_bytes];
             let mut out = Vec::with_capacity(nodes.len());
             for e in eval {
                 let tree = &nodes[e.node_off..e.node_off + e.n_splits()];
@@ -954,35 +1026,50 @@ mod vector {
         }
     }
 
+    /// The rank rows of a block, computed on first use: only trees deeper than [`MAX_DEPTH`]
+    /// (walked row by row) need them.
+    pub(super) struct RowRanks<'a, const BLOCK: usize> {
+        cuts: &'a Cuts,
+        rows: &'a [FeatureRow; BLOCK],
+        ranks: Option<Box<[RankRow; BLOCK]>>,
+    }
+
+    impl<const BLOCK: usize> RowRanks<'_, BLOCK> {
+        pub(super) fn get(&mut self) -> &[RankRow; BLOCK] {
+            self.ranks
+                .get_or_insert_with(|| Box::new(self.cuts.ranks(self.rows)))
+        }
+    }
+
     /// Scores the first `rows.len() / BLOCK * BLOCK` rows, a block at a time through
-    /// `margins(ranks, row_ranks)` (`ranks[slot * BLOCK + row]`, 16-bit), and returns how many
-    /// rows that was. Inlined, so it is compiled with the caller's target features.
+    /// `margins(ranks, row_ranks)` (`ranks[slot * BLOCK + row]` in lanes `L`), and returns how
+    /// many rows that was. Inlined, so it is compiled with the caller's target features.
     #[inline(always)]
-    pub(super) fn predict_blocks<const BLOCK: usize>(
+    pub(super) fn predict_blocks<const BLOCK: usize, L: Lane>(
         m: &Model,
         rows: &[FeatureRow],
         out: &mut [f32],
-        margins: impl Fn(&[i16], &[RankRow; BLOCK]) -> [f32; BLOCK],
+        margins: impl Fn(&[L], &mut RowRanks<BLOCK>) -> [f32; BLOCK],
     ) -> usize {
         if rows.len() < BLOCK {
             // One shot per call is common (scorer.wasm's hosts): no buffer for no block.
             return 0;
         }
-        let mut ranks = vec![0i16; RANK_SLOTS * BLOCK];
+        // Slots past the features' are never read (no split names them) and stay zero.
+        let mut ranks = vec![L::default(); RANK_SLOTS * BLOCK];
         let mut done = 0;
         for (block, o) in rows.chunks_exact(BLOCK).zip(out.chunks_exact_mut(BLOCK)) {
-            let row_ranks = m.cuts.ranks(block.try_into().expect("BLOCK rows"));
-            for (r, rr) in row_ranks.iter().enumerate() {
-                for (slot, &rank) in rr.iter().enumerate() {
-                    // Ranks are at most MAX_CUTS; the missing-right rank becomes i16::MAX.
-                    ranks[slot * BLOCK + r] = if rank == MISSING_RIGHT {
-                        i16::MAX
-                    } else {
-                        rank as i16
-                    };
-                }
-            }
-            for (o, s) in o.iter_mut().zip(margins(&ranks, &row_ranks)) {
+            let block: &[FeatureRow; BLOCK] = block.try_into().expect("BLOCK rows");
+            m.cuts.ranks_with(block, |f, r, left, right| {
+                ranks[f * BLOCK + r] = L::of_rank(left);
+                ranks[(NAN_RIGHT + f) * BLOCK + r] = L::of_rank(right);
+            });
+            let mut row_ranks = RowRanks {
+                cuts: &m.cuts,
+                rows: block,
+                ranks: None,
+            };
+            for (o, s) in o.iter_mut().zip(margins(&ranks, &mut row_ranks)) {
                 *o = logistic(s);
             }
             done += BLOCK;
@@ -992,28 +1079,37 @@ mod vector {
 }
 
 /// The block evaluator of `scorer.wasm` (and of the wasm the web app links): the `avx2`
-/// module's bottom-up scheme on wasm's 128-bit vectors (eight 16-bit lanes), four vectors to
-/// a block of 32 rows.
+/// module's bottom-up scheme on wasm's 128-bit vectors with 8-bit ranks: sixteen rows to a
+/// vector, two vectors to a block of 32 rows.
 ///
-/// Written for the wasm engines' compilers rather than for LLVM: LLVM schedules wasm as if
-/// registers were unlimited, so a fully unrolled depth-6 tree (as in `avx2`) reaches
-/// Cranelift with every load hoisted and spills on every split. Here a depth-6 tree is a loop
-/// over its eight depth-3 subtrees (7 splits each, unrolled; [`vector::Order::Subtrees`]
-/// stores their splits consecutively), whose results are then picked by the 7 splits above
-/// them. Measured in wasmtime 48 on the benchmark model (`docs/BENCHMARKS.md`): 5.9 ns per
-/// tree per shot against 8.1 for the scalar lock-step walk.
+/// 8-bit lanes, not 16 as in `avx2`, for two reasons: a vector holds twice the rows, and the
+/// engines turn `v128.bitselect` into one blend instruction only when its mask comes straight
+/// from an `i8x16` compare (wasmtime 48 lowers it to `pblendvb` then, and to and/andnot/or
+/// after a compare of wider lanes, which reaches it through a bitcast). The price is the
+/// model: every feature may have at most 254 distinct thresholds ([`vector::Lane`]), which the
+/// trainer's models always meet (at most 255 bins per feature); others take the portable
+/// path.
+///
+/// Written for the wasm engines' compilers rather than for LLVM: a fully unrolled depth-6 tree
+/// (as in `avx2`) reaches Cranelift with every load hoisted and spills on every split. Here a
+/// depth-6 tree is a loop over its eight depth-3 subtrees (7 splits each, unrolled;
+/// [`vector::Order::Subtrees`] stores their splits consecutively), whose results are then
+/// picked by the 7 splits above them. Measured in wasmtime 48 on the benchmark model: see
+/// `docs/BENCHMARKS.md`.
 #[cfg(target_arch = "wasm32")]
 mod simd128 {
-    use super::vector::MAX_DEPTH;
-    use super::{FeatureRow, Model, RankRow};
+    use super::vector::{RowRanks, MAX_DEPTH};
+    use super::{FeatureRow, Model};
     use core::arch::wasm32::*;
 
-    /// Eight-row vectors per block.
-    const VECS: usize = 4;
+    /// Sixteen-row vectors per block.
+    const VECS: usize = 2;
     /// Rows per block.
-    pub(super) const BLOCK: usize = 8 * VECS;
+    pub(super) const BLOCK: usize = 16 * VECS;
     /// The order of the splits in [`super::vector::Wide`] that this evaluator reads.
     pub(super) const ORDER: super::vector::Order = super::vector::Order::Subtrees;
+    /// The rank lanes: sixteen rows to a vector.
+    pub(super) type Lane = i8;
 
     /// Always: simd128 is part of wasm 2.0, and an engine without it refuses the module when
     /// it validates it, so no code runs where the feature is missing.
@@ -1021,7 +1117,7 @@ mod simd128 {
         true
     }
 
-    /// One all-ones/all-zeros 16-bit lane per row of the block.
+    /// One all-ones/all-zeros 8-bit lane per row of the block.
     type Masks = [v128; VECS];
 
     /// [`super::vector::predict_blocks`] through this evaluator, compiled for simd128 as a
@@ -1039,18 +1135,20 @@ mod simd128 {
 
     /// Lane vectors of 0, 1, …, 7. Read with `read_volatile` in [`pair`], so LLVM cannot see
     /// the constants: when it can, it rewrites `position + mask` as a select between two
-    /// constant vectors, which costs Cranelift three operations and two reloads instead of
-    /// one add (7.0 against 5.9 ns per tree per shot).
+    /// constant vectors, which costs Cranelift more operations and reloads than one add.
     static POSITIONS: [v128; 8] = {
-        let mut t = [i16x8(0, 0, 0, 0, 0, 0, 0, 0); 8];
+        let mut t = [i8x16_splat_const(0); 8];
         let mut i = 0;
         while i < 8 {
-            let p = i as i16;
-            t[i] = i16x8(p, p, p, p, p, p, p, p);
+            t[i] = i8x16_splat_const(i as i8);
             i += 1;
         }
         t
     };
+
+    const fn i8x16_splat_const(p: i8) -> v128 {
+        i8x16(p, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p)
+    }
 
     /// The compare of the split at `node` for every row: all-ones where the row goes left.
     ///
@@ -1064,11 +1162,12 @@ mod simd128 {
         unsafe {
             let key = v128_load32_splat(node.cast());
             let at = ranks.add((*node)[1] as usize);
-            core::array::from_fn(|v| i16x8_gt(key, v128_load(at.add(16 * v).cast())))
+            core::array::from_fn(|v| i8x16_gt(key, v128_load(at.add(16 * v).cast())))
         }
     }
 
-    /// Per row, `l` where `left` is set, else `r`.
+    /// Per row, `l` where `left` is set, else `r`. `left` must come straight from
+    /// [`compare`] for the engine to use one blend instruction.
     #[inline(always)]
     fn select(l: Masks, r: Masks, left: Masks) -> Masks {
         core::array::from_fn(|v| v128_bitselect(l[v], r[v], left[v]))
@@ -1085,7 +1184,7 @@ mod simd128 {
         unsafe {
             let left = compare(node, ranks);
             let right = core::ptr::read_volatile(&POSITIONS[right]);
-            core::array::from_fn(|v| i16x8_add(right, left[v]))
+            core::array::from_fn(|v| i8x16_add(right, left[v]))
         }
     }
 
@@ -1105,6 +1204,17 @@ mod simd128 {
         }
     }
 
+    /// `m`, passed through memory. Cranelift computes a value where a load, store or branch
+    /// first needs it, so without this a subtree's compares and blends would all wait until
+    /// after its last load, with every loaded vector live (and spilled) until then; the store
+    /// here makes the work above it happen first.
+    #[inline(always)]
+    fn settle(m: Masks) -> Masks {
+        let slot = m;
+        // SAFETY: `slot` is a live, aligned local.
+        unsafe { core::ptr::read_volatile(&slot) }
+    }
+
     /// A subtree of depth 3 whose 7 splits are at `p` breadth-first: positions 0 to 7.
     ///
     /// # Safety
@@ -1118,28 +1228,30 @@ mod simd128 {
                 pair(p.add(4), 3, ranks),
                 compare(p.add(1), ranks),
             );
+            let l = settle(l);
             let r = select(
                 pair(p.add(5), 5, ranks),
                 pair(p.add(6), 7, ranks),
                 compare(p.add(2), ranks),
             );
+            let r = settle(r);
             select(l, r, compare(p, ranks))
         }
     }
 
-    /// The margins of a block. Row `8v + l` is lane `l` of vector `v`, and each row adds its
+    /// The margins of a block. Row `16v + l` is lane `l` of vector `v`, and each row adds its
     /// leaves in tree order, so every row's sum is the scalar sum.
     ///
     /// # Safety
-    /// `m`'s vector layout is ready (every key and rank fits in 16 bits) and `ranks` holds
+    /// `m`'s vector layout is ready (every key and rank fits [`Lane`]) and `ranks` holds
     /// `RANK_SLOTS * BLOCK` ranks.
     #[target_feature(enable = "simd128")]
     // Out of line: inlined into the block loop it ran ~6 % slower in wasmtime.
     #[inline(never)]
-    unsafe fn margins(m: &Model, ranks: &[i16], row_ranks: &[RankRow; BLOCK]) -> [f32; BLOCK] {
+    unsafe fn margins(m: &Model, ranks: &[Lane], row_ranks: &mut RowRanks<BLOCK>) -> [f32; BLOCK] {
         let ranks = ranks.as_ptr().cast::<u8>();
-        let mut sums = [f32x4_splat(m.base_score); 2 * VECS];
-        let mut subtrees = [[i16x8_splat(0); VECS]; 1 << (MAX_DEPTH - 3)];
+        let mut sums = [f32x4_splat(m.base_score); 4 * VECS];
+        let mut subtrees = [[i8x16_splat(0); VECS]; 1 << (MAX_DEPTH - 3)];
         let mut nodes = m.wide.0.as_ptr();
         for e in &m.eval {
             let n = e.n_splits();
@@ -1147,6 +1259,7 @@ mod simd128 {
             // SAFETY: the trees' splits follow one another in `wide`.
             nodes = unsafe { nodes.add(n) };
             if e.depth > MAX_DEPTH {
+                let row_ranks = row_ranks.get();
                 let leaves: [f32; BLOCK] = core::array::from_fn(|r| m.walk(e, &row_ranks[r]));
                 for (k, s) in sums.iter_mut().enumerate() {
                     // SAFETY: `leaves` has 4 floats from 4k on.
@@ -1159,18 +1272,18 @@ mod simd128 {
             // `vector::Order::Subtrees` gives them.
             let pos: Masks = unsafe {
                 match e.depth {
-                    0 => [i16x8_splat(0); VECS],
+                    0 => [i8x16_splat(0); VECS],
                     1 => pair(tree, 1, ranks),
                     2 => subtree_2(tree, ranks),
                     3 => subtree_3(tree, ranks),
                     depth => {
                         // The depth-3 subtrees, each offset to its own eight leaves.
                         let top = (1usize << (depth - 3)) - 1;
-                        let mut first = i16x8_splat(0);
+                        let mut first = i8x16_splat(0);
                         for (k, sub) in subtrees[..=top].iter_mut().enumerate() {
                             let local = subtree_3(tree.add(top + 7 * k), ranks);
-                            *sub = core::array::from_fn(|v| i16x8_add(local[v], first));
-                            first = i16x8_add(first, i16x8_splat(8));
+                            *sub = core::array::from_fn(|v| i8x16_add(local[v], first));
+                            first = i8x16_add(first, i8x16_splat(8));
                         }
                         // The splits above them pick one per row.
                         let s = &subtrees;
@@ -1192,21 +1305,36 @@ mod simd128 {
             let leaves = m.leaves[e.leaf_off..e.leaf_off + n + 1].as_ptr();
             for (v, p) in pos.into_iter().enumerate() {
                 // SAFETY: positions are below 2^depth = n + 1, the number of leaves.
-                let leaf = |lane: u16| unsafe { *leaves.add(lane as usize) };
-                let lo = f32x4(
-                    leaf(u16x8_extract_lane::<0>(p)),
-                    leaf(u16x8_extract_lane::<1>(p)),
-                    leaf(u16x8_extract_lane::<2>(p)),
-                    leaf(u16x8_extract_lane::<3>(p)),
-                );
-                let hi = f32x4(
-                    leaf(u16x8_extract_lane::<4>(p)),
-                    leaf(u16x8_extract_lane::<5>(p)),
-                    leaf(u16x8_extract_lane::<6>(p)),
-                    leaf(u16x8_extract_lane::<7>(p)),
-                );
-                sums[2 * v] = f32x4_add(sums[2 * v], lo);
-                sums[2 * v + 1] = f32x4_add(sums[2 * v + 1], hi);
+                let leaf = |lane: u8| unsafe { *leaves.add(lane as usize) };
+                let quads = [
+                    f32x4(
+                        leaf(u8x16_extract_lane::<0>(p)),
+                        leaf(u8x16_extract_lane::<1>(p)),
+                        leaf(u8x16_extract_lane::<2>(p)),
+                        leaf(u8x16_extract_lane::<3>(p)),
+                    ),
+                    f32x4(
+                        leaf(u8x16_extract_lane::<4>(p)),
+                        leaf(u8x16_extract_lane::<5>(p)),
+                        leaf(u8x16_extract_lane::<6>(p)),
+                        leaf(u8x16_extract_lane::<7>(p)),
+                    ),
+                    f32x4(
+                        leaf(u8x16_extract_lane::<8>(p)),
+                        leaf(u8x16_extract_lane::<9>(p)),
+                        leaf(u8x16_extract_lane::<10>(p)),
+                        leaf(u8x16_extract_lane::<11>(p)),
+                    ),
+                    f32x4(
+                        leaf(u8x16_extract_lane::<12>(p)),
+                        leaf(u8x16_extract_lane::<13>(p)),
+                        leaf(u8x16_extract_lane::<14>(p)),
+                        leaf(u8x16_extract_lane::<15>(p)),
+                    ),
+                ];
+                for (q, x) in quads.into_iter().enumerate() {
+                    sums[4 * v + q] = f32x4_add(sums[4 * v + q], x);
+                }
             }
         }
         let mut out = [0f32; BLOCK];
@@ -1779,7 +1907,6 @@ mod tests {
             (16, 1),
             (20, 7),
         ] {
-            let m = crate::synth::model(99, trees, depth);
             let mut rng = crate::synth::Rng::new(3);
             let rows: Vec<FeatureRow> = (0..150)
                 .map(|_| {
@@ -1790,33 +1917,35 @@ mod tests {
                     r
                 })
                 .collect();
-            assert_paths_agree(&m, &rows);
+            // Binned (as the trainer's models are: every vector path runs it) and not.
+            let binned = crate::synth::binned_model(99, trees, depth);
+            #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+            assert!(binned.wide.ready(&binned.nodes), "depth {depth}");
+            assert_paths_agree(&binned, &rows);
+            assert_paths_agree(&crate::synth::model(99, trees, depth), &rows);
         }
     }
 
-    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
-    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
-    #[cfg_attr(not(target_arch = "wasm32"), test)]
-    fn features_with_too_many_thresholds_for_16_bits_take_the_portable_path() {
-        // 33,000 distinct thresholds on feature 0: more than 16-bit ranks can hold.
-        let n = 33_000;
-        let trees: Vec<Tree> = (0..n / 3)
+    /// A model whose feature 0 has `n` distinct thresholds (and no other feature any), and
+    /// rows that land on, between, below and above them, some missing.
+    fn model_with_thresholds_on_one_feature(n: usize) -> (Model, Vec<FeatureRow>) {
+        let trees: Vec<Tree> = (0..n.div_ceil(3))
             .map(|t| Tree {
                 root: NodeRef::Split(0),
                 splits: (0..3)
                     .map(|k| Split {
                         feature: 0,
-                        threshold: (3 * t + k) as f32,
+                        threshold: ((3 * t + k).min(n - 1) * 2) as f32,
                         nan_left: k == 1,
                         left: if k == 0 {
                             NodeRef::Split(1)
                         } else {
-                            NodeRef::Leaf(2 * k - 2)
+                            NodeRef::Leaf(2 * k as u32 - 2)
                         },
                         right: if k == 0 {
                             NodeRef::Split(2)
                         } else {
-                            NodeRef::Leaf(2 * k - 1)
+                            NodeRef::Leaf(2 * k as u32 - 1)
                         },
                     })
                     .collect(),
@@ -1824,20 +1953,49 @@ mod tests {
             })
             .collect();
         let m = Model::new(0.0, trees).unwrap();
-        assert!(m.cuts.max_len() > 32_766);
-        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-        assert!(!m.wide.ready(&m.nodes));
-        let rows: Vec<FeatureRow> = (0..70)
+        assert_eq!(m.cuts.max_len(), n);
+        let mut rng = crate::synth::Rng::new(n as u64);
+        let rows = (0..3 * 64 + 5)
             .map(|i| {
                 let mut r = [0.0; N_FEATURES];
-                r[0] = if i % 7 == 0 {
-                    f32::NAN
-                } else {
-                    (i * 477) as f32
+                r[0] = match i % 9 {
+                    0 => f32::NAN,
+                    1 => -1.0,
+                    2 => (2 * n) as f32 + 5.0,
+                    3 => (2 * (n - 1)) as f32,
+                    _ => rng.below(2 * n + 2) as f32,
                 };
                 r
             })
             .collect();
+        (m, rows)
+    }
+
+    /// The most thresholds per feature the target's vector path ranks (16-bit ranks for
+    /// AVX2, 8-bit for simd128); other targets have none, so any number serves.
+    #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+    const VECTOR_MAX_CUTS: usize = <blocks::Lane as vector::Lane>::MAX_CUTS;
+    #[cfg(not(any(target_arch = "x86_64", target_arch = "wasm32")))]
+    const VECTOR_MAX_CUTS: usize = 254;
+
+    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn the_vector_path_takes_features_up_to_its_rank_width() {
+        // The largest key and rank meet the missing-right rank's lane.
+        let (m, rows) = model_with_thresholds_on_one_feature(VECTOR_MAX_CUTS);
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+        assert!(m.wide.ready(&m.nodes));
+        assert_paths_agree(&m, &rows);
+    }
+
+    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn features_with_too_many_thresholds_for_the_vector_ranks_take_the_portable_path() {
+        let (m, rows) = model_with_thresholds_on_one_feature(VECTOR_MAX_CUTS + 1);
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+        assert!(!m.wide.ready(&m.nodes));
         assert_paths_agree(&m, &rows);
     }
 }

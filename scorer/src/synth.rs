@@ -2,8 +2,9 @@
 //!
 //! Nothing here is a trained model: [`model`] grows complete random trees whose thresholds are
 //! feature values of random valid shots, so every split is exercised by realistic rows and
-//! splits on features that can be missing route NaN both ways. The same seed always gives the
-//! same bytes.
+//! splits on features that can be missing route NaN both ways. [`binned_model`] draws the
+//! same trees but snaps every threshold onto at most [`MAX_BINNED_THRESHOLDS`] values per
+//! feature, as the trainer's binned features do. The same seed always gives the same bytes.
 
 use crate::features::{self, N_FEATURES};
 use crate::model::{Model, NodeRef, Split, Tree};
@@ -72,11 +73,52 @@ pub fn shot(rng: &mut Rng) -> Shot {
 }
 
 /// A model of `n_trees` complete trees of depth `depth`, base score about a 10% goal rate.
+/// Continuous features get hundreds of distinct thresholds.
 pub fn model(seed: u64, n_trees: usize, depth: u32) -> Model {
+    model_with(seed, n_trees, depth, None)
+}
+
+/// Most distinct thresholds per feature in a [`binned_model`]: what the trainer's models have
+/// at most (it bins every feature into at most 255 bins, so 254 edges).
+pub const MAX_BINNED_THRESHOLDS: usize = 254;
+
+/// [`model`] with every threshold snapped down onto one of at most
+/// [`MAX_BINNED_THRESHOLDS`] values of its feature (quantiles of the sampled values), so the
+/// model has the shape of one the trainer writes. Same trees and leaves as [`model`] for the
+/// same seed.
+pub fn binned_model(seed: u64, n_trees: usize, depth: u32) -> Model {
+    model_with(seed, n_trees, depth, Some(MAX_BINNED_THRESHOLDS))
+}
+
+fn model_with(seed: u64, n_trees: usize, depth: u32, max_thresholds: Option<usize>) -> Model {
     let mut rng = Rng::new(seed);
     let samples: Vec<_> = (0..512)
         .map(|_| features::extract(&shot(&mut rng)))
         .collect();
+    // Per feature, the values thresholds are snapped onto (binned models only).
+    let grids: Vec<Vec<f32>> = (0..N_FEATURES)
+        .map(|f| {
+            let mut v: Vec<f32> = samples
+                .iter()
+                .map(|r| r[f])
+                .filter(|v| !v.is_nan())
+                .collect();
+            v.sort_by(f32::total_cmp);
+            v.dedup();
+            match max_thresholds {
+                Some(k) if v.len() > k => (0..k).map(|i| v[i * v.len() / k]).collect(),
+                _ => v,
+            }
+        })
+        .collect();
+    let snap = |f: usize, t: f32| -> f32 {
+        let grid = &grids[f];
+        match max_thresholds {
+            // The largest grid value at or below `t` (the smallest when none is).
+            Some(_) if !grid.is_empty() => grid[grid.partition_point(|&g| g <= t).max(1) - 1],
+            _ => t,
+        }
+    };
     let n_splits = (1usize << depth) - 1;
     let trees = (0..n_trees)
         .map(|_| {
@@ -89,6 +131,7 @@ pub fn model(seed: u64, n_trees: usize, depth: u32) -> Model {
                         .map(|_| samples[rng.below(samples.len())][feature])
                         .find(|v| !v.is_nan())
                         .unwrap_or(0.5);
+                    let threshold = snap(feature, threshold);
                     let child = |c: usize| {
                         if c < n_splits {
                             NodeRef::Split(c as u32)
@@ -128,6 +171,38 @@ mod tests {
     fn same_seed_same_bytes() {
         assert_eq!(model(7, 10, 4).to_bytes(), model(7, 10, 4).to_bytes());
         assert_ne!(model(7, 10, 4).to_bytes(), model(8, 10, 4).to_bytes());
+    }
+
+    #[test]
+    fn binned_models_have_at_most_254_thresholds_per_feature() {
+        let thresholds = |m: &Model| {
+            let mut per_feature = vec![Vec::new(); N_FEATURES];
+            for s in m.trees().iter().flat_map(|t| &t.splits) {
+                per_feature[s.feature as usize].push(s.threshold.to_bits());
+            }
+            per_feature
+                .into_iter()
+                .map(|mut v| {
+                    v.sort_unstable();
+                    v.dedup();
+                    v.len()
+                })
+                .max()
+                .unwrap()
+        };
+        let binned = binned_model(3, 300, 6);
+        assert!(thresholds(&binned) <= MAX_BINNED_THRESHOLDS);
+        assert!(thresholds(&model(3, 300, 6)) > MAX_BINNED_THRESHOLDS);
+        // Same trees and leaves, only the thresholds moved.
+        let plain = model(3, 300, 6);
+        for (a, b) in binned.trees().iter().zip(plain.trees()) {
+            assert_eq!(a.leaves, b.leaves);
+            for (x, y) in a.splits.iter().zip(&b.splits) {
+                assert_eq!((x.feature, x.nan_left), (y.feature, y.nan_left));
+                // Snapped down: every sampled value is at or above the smallest grid value.
+                assert!(x.threshold <= y.threshold);
+            }
+        }
     }
 
     #[test]
