@@ -6,12 +6,16 @@
 //! measurements run round-robin for several repetitions and the median (and fastest)
 //! repetition is reported. Results go in `docs/BENCHMARKS.md`.
 //!
-//! Workload: `scorer::synth::model(SEED, 300, 6)` (300 complete trees of depth 6) and 10,000
-//! `scorer::synth::shot`s. The targets from the issue: natively batched ≤ 3 ns per tree per
-//! shot, single ≤ 20 ns per tree per shot, and wasmtime ≤ 1.3× native. `predict_batch` uses
-//! AVX2 where the CPU has it (16 rows per vector); scorer.wasm's batch export runs the same
-//! bottom-up scheme on wasm's 128-bit vectors (8 rows); `predict_batch_portable` is the scalar
-//! code of targets with neither, so wasmtime is compared with both native paths.
+//! Workload: `scorer::synth::binned_model(SEED, 300, 6)` (300 complete trees of depth 6, at
+//! most 254 thresholds per feature, the shape of every model the trainer writes) and 10,000
+//! `scorer::synth::shot`s; two more rows score the same shots with `scorer::synth::model`
+//! (the same trees with unbinned thresholds, hundreds per feature). The targets from the issue:
+//! natively batched ≤ 3 ns per tree per shot, single ≤ 20 ns per tree per shot, and wasmtime
+//! ≤ 1.3× native. `predict_batch` uses AVX2 where the CPU has it (16-bit ranks, 16 rows per
+//! vector); scorer.wasm's batch export runs the same bottom-up scheme on wasm's 128-bit
+//! vectors with 8-bit ranks (16 rows per vector; models with more than 254 thresholds on a
+//! feature take the portable path); `predict_batch_portable` is the scalar code of targets
+//! with neither, so wasmtime is compared with both native paths.
 
 use edge_host::{FuelBudget, HostConfig, ScorerEngine, ScorerInstance, Scores, SCORER_WASM};
 use scorer::synth::{self, Rng};
@@ -41,6 +45,9 @@ struct Workload {
     scratch_rows: Vec<FeatureRow>,
     instance: ScorerInstance,
     scores: Scores,
+    /// The same trees with unbinned thresholds, natively and in wasmtime.
+    unbinned: Model,
+    unbinned_instance: ScorerInstance,
 }
 
 /// One throughput measurement: a pass over all shots.
@@ -56,7 +63,10 @@ const NATIVE_PORTABLE_BATCH: usize = 3;
 const WASM_SINGLE: usize = 5;
 const WASM_BATCH: usize = 6;
 
-const VARIANTS: [Variant; 7] = [
+const UNBINNED_NATIVE_BATCH: usize = 7;
+const UNBINNED_WASM_BATCH: usize = 8;
+
+const VARIANTS: [Variant; 9] = [
     Variant {
         name: "native single: `Model::score` per shot (extract + predict)",
         run: |w| {
@@ -118,11 +128,30 @@ const VARIANTS: [Variant; 7] = [
             }
         },
     },
+    Variant {
+        name: "unbinned model, native batch: `predict_batch` on precomputed rows",
+        run: |w| {
+            w.unbinned.predict_batch(black_box(&w.rows), &mut w.out);
+            black_box(&w.out);
+        },
+    },
+    Variant {
+        name: "unbinned model, wasmtime batch: 1,000 shots per call (portable path)",
+        run: |w| {
+            for chunk in black_box(&w.shots).chunks(WASM_BATCH_SHOTS) {
+                w.unbinned_instance
+                    .score_into(chunk, &mut w.scores)
+                    .expect("scores");
+                black_box(w.scores.xg());
+            }
+        },
+    },
 ];
 
 fn main() {
-    let model = synth::model(SEED, N_TREES, DEPTH);
+    let model = synth::binned_model(SEED, N_TREES, DEPTH);
     let model_bytes = model.to_bytes();
+    let unbinned = synth::model(SEED, N_TREES, DEPTH);
     let mut rng = Rng::new(SEED ^ 0x5EED);
     let shots: Vec<Shot> = (0..N_SHOTS).map(|_| synth::shot(&mut rng)).collect();
     let rows: Vec<FeatureRow> = shots.iter().map(scorer::extract).collect();
@@ -137,6 +166,11 @@ fn main() {
         .load_model(model_bytes.clone())
         .expect("model loads");
     check_same_bits(&model, &shots, &rows, &mut instance);
+    let mut unbinned_instance = engine.instantiate().expect("instance");
+    unbinned_instance
+        .load_model(unbinned.to_bytes())
+        .expect("model loads");
+    check_same_bits(&unbinned, &shots, &rows, &mut unbinned_instance);
 
     let mut workload = Workload {
         model,
@@ -146,6 +180,8 @@ fn main() {
         scratch_rows: Vec::with_capacity(N_SHOTS),
         instance,
         scores: Scores::new(),
+        unbinned,
+        unbinned_instance,
     };
     // Round-robin: every repetition runs every variant once, so load from other processes on
     // this shared machine spreads over all of them instead of skewing one.
@@ -165,8 +201,9 @@ fn main() {
 
     println!();
     println!(
-        "Model: {N_TREES} trees of depth {DEPTH} ({} bytes); {N_SHOTS} synthetic shots; median of {REPS} round-robin runs (fastest in brackets).",
-        model_bytes.len()
+        "Model: {N_TREES} trees of depth {DEPTH}, binned ({} bytes; at most {} thresholds per feature, as the trainer's); {N_SHOTS} synthetic shots; median of {REPS} round-robin runs (fastest in brackets).",
+        model_bytes.len(),
+        synth::MAX_BINNED_THRESHOLDS
     );
     println!();
     println!("| measurement | ns/shot | ns/tree/shot |");
@@ -212,6 +249,11 @@ fn main() {
             "batch: 1,000 per call / `predict_batch_portable` on rows (native without SIMD)",
             WASM_BATCH,
             NATIVE_PORTABLE_BATCH,
+        ),
+        (
+            "unbinned model, batch: 1,000 per call / `predict_batch` on rows",
+            UNBINNED_WASM_BATCH,
+            UNBINNED_NATIVE_BATCH,
         ),
     ] {
         let (median, min) = ratio(wasm, native);

@@ -26,7 +26,8 @@ pub struct Space {
     /// After rung `k` (every rung but the last) the best `rung_keep_shares[k]` of its trials,
     /// by validation log loss, go on to rung `k + 1`.
     pub rung_keep_shares: Vec<f64>,
-    /// Most bins per feature (the missing bin not counted); edges at training quantiles.
+    /// Most bins per feature (the missing bin not counted); edges at training quantiles. Up to
+    /// 255 keeps every feature within the 254 thresholds scorer.wasm's vector path ranks.
     #[serde(default = "default_max_bins")]
     pub max_bins: usize,
     /// Stop a fit once validation log loss has not improved for this many trees (0: never).
