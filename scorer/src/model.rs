@@ -1239,6 +1239,25 @@ mod simd128 {
         }
     }
 
+    /// The leaves at the positions in lanes `A`, `B`, `C` and `D` of `pos`.
+    ///
+    /// # Safety
+    /// Those positions index `leaves`.
+    #[inline(always)]
+    unsafe fn leaf_quad<const A: usize, const B: usize, const C: usize, const D: usize>(
+        leaves: *const f32,
+        pos: v128,
+    ) -> v128 {
+        // SAFETY: as the caller guarantees.
+        let leaf = |lane: u8| unsafe { *leaves.add(lane as usize) };
+        f32x4(
+            leaf(u8x16_extract_lane::<A>(pos)),
+            leaf(u8x16_extract_lane::<B>(pos)),
+            leaf(u8x16_extract_lane::<C>(pos)),
+            leaf(u8x16_extract_lane::<D>(pos)),
+        )
+    }
+
     /// The margins of a block. Row `16v + l` is lane `l` of vector `v`, and each row adds its
     /// leaves in tree order, so every row's sum is the scalar sum.
     ///
@@ -1305,33 +1324,14 @@ mod simd128 {
             let leaves = m.leaves[e.leaf_off..e.leaf_off + n + 1].as_ptr();
             for (v, p) in pos.into_iter().enumerate() {
                 // SAFETY: positions are below 2^depth = n + 1, the number of leaves.
-                let leaf = |lane: u8| unsafe { *leaves.add(lane as usize) };
-                let quads = [
-                    f32x4(
-                        leaf(u8x16_extract_lane::<0>(p)),
-                        leaf(u8x16_extract_lane::<1>(p)),
-                        leaf(u8x16_extract_lane::<2>(p)),
-                        leaf(u8x16_extract_lane::<3>(p)),
-                    ),
-                    f32x4(
-                        leaf(u8x16_extract_lane::<4>(p)),
-                        leaf(u8x16_extract_lane::<5>(p)),
-                        leaf(u8x16_extract_lane::<6>(p)),
-                        leaf(u8x16_extract_lane::<7>(p)),
-                    ),
-                    f32x4(
-                        leaf(u8x16_extract_lane::<8>(p)),
-                        leaf(u8x16_extract_lane::<9>(p)),
-                        leaf(u8x16_extract_lane::<10>(p)),
-                        leaf(u8x16_extract_lane::<11>(p)),
-                    ),
-                    f32x4(
-                        leaf(u8x16_extract_lane::<12>(p)),
-                        leaf(u8x16_extract_lane::<13>(p)),
-                        leaf(u8x16_extract_lane::<14>(p)),
-                        leaf(u8x16_extract_lane::<15>(p)),
-                    ),
-                ];
+                let quads = unsafe {
+                    [
+                        leaf_quad::<0, 1, 2, 3>(leaves, p),
+                        leaf_quad::<4, 5, 6, 7>(leaves, p),
+                        leaf_quad::<8, 9, 10, 11>(leaves, p),
+                        leaf_quad::<12, 13, 14, 15>(leaves, p),
+                    ]
+                };
                 for (q, x) in quads.into_iter().enumerate() {
                     sums[4 * v + q] = f32x4_add(sums[4 * v + q], x);
                 }
