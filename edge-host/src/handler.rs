@@ -22,7 +22,7 @@
 use crate::drift::{BatchCounts, DriftWindow, Reference};
 use crate::guest::{FuelBudget, GuestError, ScorerEngine, ScorerInstance, Scores};
 use crate::output::{self, ModelTag, Source};
-use crate::record::{self, Decoded, Invalid, InvalidKind};
+use crate::record::{self, Decoded, InputFormat, Invalid, InvalidKind, ShotId};
 use crate::registry::{FetchedModel, ModelChoice, Registry};
 use crate::sink::{OutRecord, PutOutcome, RetryPolicy, Sink};
 use aws_lambda_events::event::kinesis::KinesisEvent;
@@ -217,7 +217,9 @@ pub struct Handler {
     metrics_namespace: String,
     function_name: String,
     log: LogTo,
-    decoded: Vec<Option<Decoded>>,
+    /// Per input record, its id and format if it decoded (its shot is in `shots`).
+    decoded: Vec<Option<(ShotId, InputFormat)>>,
+    /// The decoded records' shots, in record order: the scorer's input.
     shots: Vec<Shot>,
     results: Vec<Result<(f32, FeatureRow), Invalid>>,
 }
@@ -305,9 +307,13 @@ impl Handler {
         let mut invalid: Vec<(usize, Invalid)> = Vec::new();
         for (i, r) in records.iter().enumerate() {
             match record::decode(&r.data) {
-                Ok(d) => {
-                    self.shots.push(d.shot);
-                    self.decoded.push(Some(d));
+                Ok(Decoded {
+                    shot_id,
+                    shot,
+                    format,
+                }) => {
+                    self.shots.push(shot);
+                    self.decoded.push(Some((shot_id, format)));
                 }
                 Err(e) => {
                     invalid.push((i, e));
@@ -318,20 +324,22 @@ impl Handler {
         self.backend.score(&self.shots, &mut self.results)?;
         let mut results = self.results.iter();
         for (i, decoded) in self.decoded.iter().enumerate() {
-            let Some(d) = decoded else { continue };
+            let Some((shot_id, format)) = decoded else {
+                continue;
+            };
             match results.next() {
                 Some(Ok((xg, row))) => {
                     let mut data = Vec::with_capacity(640);
                     output::encode_prediction(
                         &mut data,
                         &self.serving.tag,
-                        &d.shot_id,
+                        shot_id,
                         *xg,
                         row,
-                        d.format,
+                        *format,
                     );
                     out.predictions.push(OutRecord {
-                        partition_key: d.shot_id.partition_key(),
+                        partition_key: shot_id.partition_key(),
                         data,
                     });
                     out.prediction_inputs.push(i);
