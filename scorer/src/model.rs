@@ -119,6 +119,11 @@ fn invalid(reason: impl Into<String>) -> ModelError {
 /// AVX2 evaluator's copy of the splits).
 pub const MAX_PADDED_SPLITS: usize = 1 << 22;
 
+/// Most distinct thresholds a feature may have for `scorer.wasm`'s vector batch path (it ranks
+/// values in 8 bits); a model with more is scored on the portable path in wasm, with the same
+/// bits but more slowly. Models from the trainer's default 255 bins stay within it.
+pub const WASM_VECTOR_MAX_THRESHOLDS: usize = 254;
+
 /// A split in the evaluation layout is one `u32`: its key above [`SLOT_BITS`] and, below them,
 /// the slot of the rank row it reads.
 const SLOT_BITS: u32 = 6;
@@ -953,8 +958,9 @@ mod vector {
     /// 8-bit lanes: `0..=255` shifted down by 128; the missing-right rank is 255 (`i8::MAX`).
     /// Models from the trainer fit: it bins every feature into at most 255 bins, so a feature
     /// has at most 254 thresholds.
+    const _: () = assert!(super::WASM_VECTOR_MAX_THRESHOLDS < u8::MAX as usize);
     impl Lane for i8 {
-        const MAX_CUTS: usize = u8::MAX as usize - 1;
+        const MAX_CUTS: usize = super::WASM_VECTOR_MAX_THRESHOLDS;
         fn of_rank(rank: u32) -> i8 {
             if rank == MISSING_RIGHT {
                 i8::MAX

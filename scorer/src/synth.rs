@@ -79,8 +79,9 @@ pub fn model(seed: u64, n_trees: usize, depth: u32) -> Model {
 }
 
 /// Most distinct thresholds per feature in a [`binned_model`]: what the trainer's models have
-/// at most (it bins every feature into at most 255 bins, so 254 edges).
-pub const MAX_BINNED_THRESHOLDS: usize = 254;
+/// at most (it bins every feature into at most 255 bins, so 254 edges), and what scorer.wasm's
+/// vector path takes.
+pub const MAX_BINNED_THRESHOLDS: usize = crate::model::WASM_VECTOR_MAX_THRESHOLDS;
 
 /// [`model`] with every threshold snapped down onto one of at most
 /// [`MAX_BINNED_THRESHOLDS`] values of its feature (quantiles of the sampled values), so the

@@ -104,6 +104,11 @@ impl Bins {
         &self.edges[f]
     }
 
+    /// The most edges (possible split thresholds) of any feature.
+    pub fn max_edges(&self) -> usize {
+        self.edges.iter().map(Vec::len).max().unwrap_or(0)
+    }
+
     /// Most bins any feature has, the missing bin included.
     pub fn max_bins_used(&self) -> usize {
         self.edges.iter().map(|e| e.len() + 2).max().unwrap_or(1)
@@ -181,6 +186,17 @@ mod tests {
         assert_eq!(b.bin(0, 3.0), 4);
         assert_eq!(b.bin(0, 99.0), 4);
         assert!(b.edges(1).is_empty(), "a constant column has one bin");
+    }
+
+    #[test]
+    fn the_default_bins_keep_models_within_the_wasm_vector_path() {
+        let v: Vec<f32> = (0..5000).map(|i| i as f32 * 0.37).collect();
+        let space = crate::search::Space::load(None).unwrap();
+        let default = Bins::fit(&rows_of(&v), space.max_bins);
+        assert!(default.max_edges() <= scorer::model::WASM_VECTOR_MAX_THRESHOLDS);
+        assert!(default.max_edges() >= 250, "{}", default.max_edges());
+        let finer = Bins::fit(&rows_of(&v), 1000);
+        assert!(finer.max_edges() > scorer::model::WASM_VECTOR_MAX_THRESHOLDS);
     }
 
     #[test]

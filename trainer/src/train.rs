@@ -13,6 +13,7 @@ use crate::search::{self, SearchData, Space};
 use crate::split::{self, Split};
 use anyhow::{bail, Context as _, Result};
 use scorer::features::{self, FeatureRow, FEATURES, N_FEATURES};
+use scorer::model::WASM_VECTOR_MAX_THRESHOLDS;
 use scorer::{Model, ShotKind};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -217,6 +218,15 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
         plan.seed,
         bins.max_bins_used()
     ));
+    if bins.max_edges() > WASM_VECTOR_MAX_THRESHOLDS {
+        progress(&format!(
+            "   note: {} bin edges on a feature (max_bins {}) can give the model more than \
+             {WASM_VECTOR_MAX_THRESHOLDS} thresholds there; scorer.wasm (the Lambda, the page) \
+             then scores it on its slower portable path (same xG)",
+            bins.max_edges(),
+            space.max_bins
+        ));
+    }
     let data = SearchData {
         bins: &bins,
         train: &train_bins,
