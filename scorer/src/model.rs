@@ -955,10 +955,11 @@ mod vector {
         }
     }
 
+    const _: () = assert!(super::WASM_VECTOR_MAX_THRESHOLDS < u8::MAX as usize);
+
     /// 8-bit lanes: `0..=255` shifted down by 128; the missing-right rank is 255 (`i8::MAX`).
     /// Models from the trainer fit: it bins every feature into at most 255 bins, so a feature
     /// has at most 254 thresholds.
-    const _: () = assert!(super::WASM_VECTOR_MAX_THRESHOLDS < u8::MAX as usize);
     impl Lane for i8 {
         const MAX_CUTS: usize = super::WASM_VECTOR_MAX_THRESHOLDS;
         fn of_rank(rank: u32) -> i8 {
@@ -1096,12 +1097,13 @@ mod vector {
 /// trainer's models always meet (at most 255 bins per feature); others take the portable
 /// path.
 ///
-/// Written for the wasm engines' compilers rather than for LLVM: a fully unrolled depth-6 tree
-/// (as in `avx2`) reaches Cranelift with every load hoisted and spills on every split. Here a
-/// depth-6 tree is a loop over its eight depth-3 subtrees (7 splits each, unrolled;
-/// [`vector::Order::Subtrees`] stores their splits consecutively), whose results are then
-/// picked by the 7 splits above them. Measured in wasmtime 48 on the benchmark model: see
-/// `docs/BENCHMARKS.md`.
+/// Written for Cranelift rather than for LLVM: Cranelift computes each compare and blend just
+/// before a load, store or branch first needs it, so in a fully unrolled depth-6 tree (as in
+/// `avx2`) every loaded vector stays live to the end and spills. Here a depth-6 tree is a loop
+/// over its eight depth-3 subtrees (7 splits each, unrolled; [`vector::Order::Subtrees`]
+/// stores their splits consecutively; each subtree's halves pass through memory), whose
+/// results are then picked by the 7 splits above them. Measured in wasmtime 48 on the
+/// benchmark model: see `docs/BENCHMARKS.md`.
 #[cfg(target_arch = "wasm32")]
 mod simd128 {
     use super::vector::{RowRanks, MAX_DEPTH};
@@ -1988,7 +1990,7 @@ mod tests {
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn the_vector_path_takes_features_up_to_its_rank_width() {
-        // The largest key and rank meet the missing-right rank's lane.
+        // The largest key and rank sit just below the missing-right rank's lane.
         let (m, rows) = model_with_thresholds_on_one_feature(VECTOR_MAX_CUTS);
         #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
         assert!(m.wide.ready(&m.nodes));
