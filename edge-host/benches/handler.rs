@@ -76,13 +76,24 @@ fn records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         .read_to_string(&mut text)
         .unwrap();
     let events = wyscout::parse_events(&text).unwrap();
+    // The events' own text, as a producer forwards it (every field, in the dataset's order).
+    let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw.len(), events.len());
     let mut wyscout_records = Vec::new();
     let mut original_records = Vec::new();
     for (i, shot) in wyscout::shots(&events) {
         let Ok(shot) = shot else { continue };
-        let before = &events[i.saturating_sub(5)..i];
+        let before: Vec<&str> = raw[i.saturating_sub(5)..i]
+            .iter()
+            .map(|r| r.get())
+            .collect();
         wyscout_records.push(
-            serde_json::to_vec(&serde_json::json!({"event": events[i], "before": before})).unwrap(),
+            format!(
+                r#"{{"event":{},"before":[{}]}}"#,
+                raw[i].get(),
+                before.join(",")
+            )
+            .into_bytes(),
         );
         let features = scorer::extract(&shot);
         original_records.push(
