@@ -75,8 +75,80 @@ pub const LEAKING_TAGS: &[u32] = &[
 /// `to_shot` returns, so caches of converted shots are rebuilt.
 pub const CONVERSION_VERSION: u32 = 1;
 
-/// The penalty shoot-out's `matchPeriod`.
-pub const PERIOD_SHOOT_OUT: &str = "P";
+/// An event's `matchPeriod`: the dataset's five codes, kept as a small value rather than a
+/// string (the Lambda parses six events per record). Any other code is an error naming it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MatchPeriod {
+    /// `"1H"`
+    FirstHalf,
+    /// `"2H"`
+    SecondHalf,
+    /// `"E1"`
+    ExtraTimeFirstHalf,
+    /// `"E2"`
+    ExtraTimeSecondHalf,
+    /// `"P"`: the penalty shoot-out, whose kicks are not shots for xG.
+    ShootOut,
+}
+
+impl MatchPeriod {
+    const ALL: [MatchPeriod; 5] = [
+        MatchPeriod::FirstHalf,
+        MatchPeriod::SecondHalf,
+        MatchPeriod::ExtraTimeFirstHalf,
+        MatchPeriod::ExtraTimeSecondHalf,
+        MatchPeriod::ShootOut,
+    ];
+
+    /// The dataset's code.
+    pub fn code(self) -> &'static str {
+        match self {
+            MatchPeriod::FirstHalf => "1H",
+            MatchPeriod::SecondHalf => "2H",
+            MatchPeriod::ExtraTimeFirstHalf => "E1",
+            MatchPeriod::ExtraTimeSecondHalf => "E2",
+            MatchPeriod::ShootOut => "P",
+        }
+    }
+
+    /// The period of a dataset code, if it is one.
+    pub fn from_code(code: &str) -> Option<MatchPeriod> {
+        MatchPeriod::ALL.into_iter().find(|p| p.code() == code)
+    }
+}
+
+impl core::fmt::Display for MatchPeriod {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.pad(self.code())
+    }
+}
+
+impl Serialize for MatchPeriod {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.code())
+    }
+}
+
+impl<'de> Deserialize<'de> for MatchPeriod {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<MatchPeriod, D::Error> {
+        struct Code;
+        impl serde::de::Visitor<'_> for Code {
+            type Value = MatchPeriod;
+            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+                f.write_str("a match period: \"1H\", \"2H\", \"E1\", \"E2\" or \"P\"")
+            }
+            fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<MatchPeriod, E> {
+                MatchPeriod::from_code(s).ok_or_else(|| {
+                    E::custom(format!(
+                        "unknown matchPeriod {:?} (expected \"1H\", \"2H\", \"E1\", \"E2\" or \"P\")",
+                        s.chars().take(16).collect::<String>()
+                    ))
+                })
+            }
+        }
+        d.deserialize_str(Code)
+    }
+}
 
 /// A shot by the same team this many seconds before makes a rebound.
 pub const REBOUND_WINDOW_S: f64 = 5.0;
@@ -106,7 +178,7 @@ pub struct Event {
     )]
     pub sub_event_id: Option<u32>,
     #[serde(rename = "matchPeriod")]
-    pub match_period: String,
+    pub match_period: MatchPeriod,
     #[serde(rename = "eventSec")]
     pub event_sec: f64,
     pub positions: Vec<Position>,
@@ -127,20 +199,41 @@ pub struct Tag {
 
 /// `subEventId`: an integer, or `""` (the dataset) or `null` for none.
 fn sub_event_id<'de, D: Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
-    #[derive(Deserialize)]
-    #[serde(untagged)]
-    enum IdOrEmpty {
-        Id(u32),
-        Text(String),
+    // A visitor, not an untagged enum: serde buffers an untagged value before trying each
+    // variant, which cost the Lambda an allocation per event.
+    struct IdOrEmpty;
+    impl<'de> serde::de::Visitor<'de> for IdOrEmpty {
+        type Value = Option<u32>;
+        fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
+            f.write_str("an integer or \"\"")
+        }
+        fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<Option<u32>, E> {
+            u32::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("subEventId {v} is out of range")))
+        }
+        fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<Option<u32>, E> {
+            u32::try_from(v)
+                .map(Some)
+                .map_err(|_| E::custom(format!("subEventId {v} is out of range")))
+        }
+        fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Option<u32>, E> {
+            if s.is_empty() {
+                Ok(None)
+            } else {
+                Err(E::custom(format!(
+                    "subEventId must be an integer or \"\", found {s:?}"
+                )))
+            }
+        }
+        fn visit_unit<E: serde::de::Error>(self) -> Result<Option<u32>, E> {
+            Ok(None)
+        }
+        fn visit_none<E: serde::de::Error>(self) -> Result<Option<u32>, E> {
+            Ok(None)
+        }
     }
-    match Option::<IdOrEmpty>::deserialize(d)? {
-        None => Ok(None),
-        Some(IdOrEmpty::Id(v)) => Ok(Some(v)),
-        Some(IdOrEmpty::Text(s)) if s.is_empty() => Ok(None),
-        Some(IdOrEmpty::Text(s)) => Err(serde::de::Error::custom(format!(
-            "subEventId must be an integer or \"\", found {s:?}"
-        ))),
-    }
+    d.deserialize_any(IdOrEmpty)
 }
 
 /// Writes `subEventId` as the dataset does: the integer, or `""` for none.
@@ -216,7 +309,7 @@ pub fn shot_kind(e: &Event) -> Option<ShotKind> {
 
 /// Whether an event is a shot that gets an xG: a shot kind outside the shoot-out.
 pub fn is_shot_for_xg(e: &Event) -> bool {
-    shot_kind(e).is_some() && e.match_period != PERIOD_SHOOT_OUT
+    shot_kind(e).is_some() && e.match_period != MatchPeriod::ShootOut
 }
 
 /// The label: whether the shot was a goal (tag 101). Never a feature.
@@ -268,7 +361,7 @@ fn same_phase(a: &Event, b: &Event) -> bool {
 /// (the whole match so far, or more: only the tail of the same match and period is read).
 pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
     let kind = match shot_kind(shot) {
-        Some(k) if shot.match_period != PERIOD_SHOOT_OUT => k,
+        Some(k) if shot.match_period != MatchPeriod::ShootOut => k,
         _ => return Err(WyscoutError::NotAShot { event_id: shot.id }),
     };
     if !shot.event_sec.is_finite() {
@@ -389,6 +482,41 @@ mod tests {
 
     fn event(json: &str) -> Event {
         Event::from_json(json).unwrap()
+    }
+
+    #[test]
+    fn match_periods_are_the_dataset_codes_and_nothing_else() {
+        for p in MatchPeriod::ALL {
+            let json = serde_json::to_string(&p).unwrap();
+            assert_eq!(json, format!("\"{}\"", p.code()));
+            assert_eq!(serde_json::from_str::<MatchPeriod>(&json).unwrap(), p);
+            assert_eq!(format!("{p:>3}"), format!("{:>3}", p.code()));
+        }
+        for bad in [r#""3H""#, r#""""#, r#""1h""#, "1", "null", r#"["1H"]"#] {
+            let e = serde_json::from_str::<MatchPeriod>(bad).unwrap_err();
+            assert!(e.to_string().contains("1H"), "{bad}: {e}");
+        }
+        // Escaped text is decoded before it is matched.
+        assert_eq!(
+            serde_json::from_str::<MatchPeriod>(r#""\u0031H""#).unwrap(),
+            MatchPeriod::FirstHalf
+        );
+    }
+
+    #[test]
+    fn sub_event_ids_are_integers_or_empty() {
+        #[derive(Deserialize)]
+        struct S {
+            #[serde(deserialize_with = "sub_event_id")]
+            id: Option<u32>,
+        }
+        let id = |json: &str| serde_json::from_str::<S>(&format!(r#"{{"id": {json}}}"#));
+        assert_eq!(id("100").unwrap().id, Some(100));
+        assert_eq!(id(r#""""#).unwrap().id, None);
+        assert_eq!(id("null").unwrap().id, None);
+        for bad in ["-1", "4294967296", "1.5", r#""85""#, "true", "[]"] {
+            assert!(id(bad).is_err(), "{bad}");
+        }
     }
 
     const PERISIC: &str = r#"{"eventId": 10, "subEventName": "Shot",

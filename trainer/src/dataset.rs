@@ -4,7 +4,7 @@
 
 use anyhow::{bail, Context as _, Result};
 use scorer::shot::{Shot, FLAT_SHOT_BYTES};
-use scorer::wyscout::{self, Event, PhaseWindow};
+use scorer::wyscout::{self, Event, MatchPeriod, PhaseWindow};
 use serde_json::value::RawValue;
 use sha2::{Digest, Sha256};
 use std::io::Read;
@@ -55,12 +55,13 @@ pub struct ShotTable {
 
 const MAX_WARNINGS: usize = 20;
 
-fn period_code(p: &str) -> u8 {
+fn period_code(p: MatchPeriod) -> u8 {
     match p {
-        "1H" => 1,
-        "2H" => 2,
-        "E1" => 3,
-        _ => 4,
+        MatchPeriod::FirstHalf => 1,
+        MatchPeriod::SecondHalf => 2,
+        MatchPeriod::ExtraTimeFirstHalf => 3,
+        // Shoot-out kicks are not shots, so no row has that period.
+        MatchPeriod::ExtraTimeSecondHalf | MatchPeriod::ShootOut => 4,
     }
 }
 
@@ -157,7 +158,7 @@ impl<'a> FileShots<'a> {
                 event_id: e.id,
                 team_id: e.team_id,
                 player_id: e.player_id,
-                period: period_code(&e.match_period),
+                period: period_code(e.match_period),
                 event_sec: e.event_sec as f32,
                 goal: wyscout::is_goal(e),
                 shot,
