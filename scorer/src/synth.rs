@@ -97,26 +97,28 @@ fn model_with(seed: u64, n_trees: usize, depth: u32, max_thresholds: Option<usiz
         .map(|_| features::extract(&shot(&mut rng)))
         .collect();
     // Per feature, the values thresholds are snapped onto (binned models only).
-    let grids: Vec<Vec<f32>> = (0..N_FEATURES)
-        .map(|f| {
-            let mut v: Vec<f32> = samples
-                .iter()
-                .map(|r| r[f])
-                .filter(|v| !v.is_nan())
-                .collect();
-            v.sort_by(f32::total_cmp);
-            v.dedup();
-            match max_thresholds {
-                Some(k) if v.len() > k => (0..k).map(|i| v[i * v.len() / k]).collect(),
-                _ => v,
-            }
-        })
-        .collect();
+    let grids: Option<Vec<Vec<f32>>> = max_thresholds.map(|k| {
+        (0..N_FEATURES)
+            .map(|f| {
+                let mut v: Vec<f32> = samples
+                    .iter()
+                    .map(|r| r[f])
+                    .filter(|v| !v.is_nan())
+                    .collect();
+                v.sort_by(f32::total_cmp);
+                v.dedup();
+                if v.len() > k {
+                    (0..k).map(|i| v[i * v.len() / k]).collect()
+                } else {
+                    v
+                }
+            })
+            .collect()
+    });
     let snap = |f: usize, t: f32| -> f32 {
-        let grid = &grids[f];
-        match max_thresholds {
+        match grids.as_ref().map(|g| &g[f]) {
             // The largest grid value at or below `t` (the smallest when none is).
-            Some(_) if !grid.is_empty() => grid[grid.partition_point(|&g| g <= t).max(1) - 1],
+            Some(grid) if !grid.is_empty() => grid[grid.partition_point(|&g| g <= t).max(1) - 1],
             _ => t,
         }
     };

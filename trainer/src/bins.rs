@@ -111,7 +111,7 @@ impl Bins {
 
     /// Most bins any feature has, the missing bin included.
     pub fn max_bins_used(&self) -> usize {
-        self.edges.iter().map(|e| e.len() + 2).max().unwrap_or(1)
+        self.max_edges() + 2
     }
 
     /// The bin of value `v` of feature `f`.
