@@ -269,10 +269,7 @@ impl Handler {
             .load_model(&model.bytes)
             .map_err(|e| format!("model {} refused: {e}", model.version))?;
         let serving = Serving {
-            tag: ModelTag {
-                version: model.version,
-                feature_set_id: model.feature_set_id,
-            },
+            tag: ModelTag::new(model.version, model.feature_set_id),
             sha256: model.sha256,
         };
         Ok(Handler {
@@ -435,7 +432,7 @@ impl Handler {
         self.log.line(&self.drift.emf_line(
             &self.metrics_namespace,
             &self.function_name,
-            &self.serving.tag.version,
+            self.serving.tag.version(),
             &counts,
             now_ms,
         ));
@@ -470,7 +467,7 @@ impl Handler {
             return true;
         }
         let outcome = match registry.resolve(&self.choice).await {
-            Ok(v) if v == self.serving.tag.version => return true,
+            Ok(v) if v == self.serving.tag.version() => return true,
             Ok(v) => match registry.fetch_version(&v).await {
                 Ok(model) => self.swap(model),
                 Err(e) => Err(format!("version {v}: {e}")),
@@ -485,7 +482,7 @@ impl Handler {
                         "level": "error",
                         "message": "model reload refused; the current model keeps serving",
                         "reason": reason,
-                        "serving": self.serving.tag.version,
+                        "serving": self.serving.tag.version(),
                     })
                     .to_string(),
                 );
@@ -502,15 +499,12 @@ impl Handler {
                 "level": "info",
                 "message": "now serving a new model",
                 "model_version": model.version,
-                "previous": self.serving.tag.version,
+                "previous": self.serving.tag.version(),
             })
             .to_string(),
         );
         self.serving = Serving {
-            tag: ModelTag {
-                version: model.version,
-                feature_set_id: model.feature_set_id,
-            },
+            tag: ModelTag::new(model.version, model.feature_set_id),
             sha256: model.sha256,
         };
         self.drift.set_reference(model.reference);

@@ -376,7 +376,7 @@ async fn lambda(started: Instant) -> Result<()> {
         serde_json::json!({
             "level": "info",
             "message": "edge-host ready",
-            "model_version": handler.serving().tag.version,
+            "model_version": handler.serving().tag.version(),
             "module": module_source,
             "engine_ms": engine_ms,
             "sdk_ms": sdk_ms,
@@ -431,7 +431,7 @@ async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result
             "ready_ms": ready_ms,
             "first_batch_ms": batch_ms,
             "to_first_scored_batch_ms": started.elapsed().as_secs_f64() * 1e3,
-        }, "model_version": handler.serving().tag.version})
+        }, "model_version": handler.serving().tag.version()})
     );
     Ok(())
 }

@@ -266,7 +266,7 @@ async fn promoted_models_are_picked_up_and_corrupt_ones_refused() {
         publish(&s3c, BUCKET, PREFIX, version, &model, manifest).await;
         promote(&s3c, BUCKET, PREFIX, version).await;
         assert!(!h.recheck_model().await, "{version} must be refused");
-        assert_eq!(h.serving().tag.version, "v2", "{version}");
+        assert_eq!(h.serving().tag.version(), "v2", "{version}");
     }
     // A hostile alias is refused too.
     promote(&s3c, BUCKET, PREFIX, "../../etc").await;
