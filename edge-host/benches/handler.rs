@@ -18,28 +18,23 @@
 //! repo's fixed test model if there is none.
 
 mod common;
+/// The integration tests' fixtures: the same real records and handlers.
+#[path = "../tests/common/mod.rs"]
+mod fixtures;
 
 use common::{ms, time, Timing};
-use edge_host::handler::{Backend, Handler, HandlerConfig, RecordIn};
-use edge_host::output::Source;
 use edge_host::registry::{self, FetchedModel};
-use edge_host::{HostConfig, ScorerEngine};
-use scorer::wyscout;
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use fixtures::{record_batch, repo_path, wasm_and_native_handlers, world_cup_records};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
 
 const REPS: usize = 9;
 const COLD_REPS: usize = 15;
 
-fn repo(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("..").join(rel)
-}
-
 /// The production model's version folder, if the main job has made one.
 fn production_dir() -> Option<PathBuf> {
-    let reg = repo(".xgoals/registry");
+    let reg = repo_path(".xgoals/registry");
     let alias = std::fs::read_to_string(reg.join("production.json")).ok()?;
     let v: serde_json::Value = serde_json::from_str(&alias).ok()?;
     Some(reg.join("versions").join(v["version"].as_str()?))
@@ -59,7 +54,7 @@ fn model() -> (FetchedModel, String) {
         }
         None => {
             let m = rt
-                .block_on(registry::fetch_path(&repo(
+                .block_on(registry::fetch_path(&repo_path(
                     "testdata/models/test-model.xgm",
                 )))
                 .unwrap();
@@ -68,73 +63,10 @@ fn model() -> (FetchedModel, String) {
     }
 }
 
-/// Real shots as records: (Wyscout with context, original format).
-fn records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let path = repo("../shared/data/wyscout/events_World_Cup.json.gz");
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(&path).expect("shared data"))
-        .read_to_string(&mut text)
-        .unwrap();
-    let events = wyscout::parse_events(&text).unwrap();
-    // The events' own text, as a producer forwards it (every field, in the dataset's order).
-    let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
-    assert_eq!(raw.len(), events.len());
-    let mut wyscout_records = Vec::new();
-    let mut original_records = Vec::new();
-    for (i, shot) in wyscout::shots(&events) {
-        let Ok(shot) = shot else { continue };
-        let before: Vec<&str> = raw[i.saturating_sub(5)..i]
-            .iter()
-            .map(|r| r.get())
-            .collect();
-        wyscout_records.push(
-            format!(
-                r#"{{"event":{},"before":[{}]}}"#,
-                raw[i].get(),
-                before.join(",")
-            )
-            .into_bytes(),
-        );
-        let features = scorer::extract(&shot);
-        original_records.push(
-            serde_json::to_vec(&serde_json::json!({"shot": {
-                "distance_to_goal": features[0], "angle_to_goal": features[1]},
-                "shot_id": events[i].id}))
-            .unwrap(),
-        );
-    }
-    (wyscout_records, original_records)
-}
-
-fn batch(records: &[Vec<u8>], n: usize) -> Vec<RecordIn> {
-    (0..n)
-        .map(|i| RecordIn {
-            data: records[i % records.len()].clone(),
-            source: Source {
-                sequence_number: i.to_string(),
-                partition_key: i.to_string(),
-                ..Source::default()
-            },
-        })
-        .collect()
-}
-
 fn main() {
     let (model, label) = model();
-    let (wyscout_records, original_records) = records();
-    let engine = ScorerEngine::new(HostConfig::default()).unwrap();
-    let mut wasm = Handler::new(
-        Backend::wasm(&engine).unwrap(),
-        model.clone(),
-        HandlerConfig::in_memory(),
-    )
-    .unwrap();
-    let mut native = Handler::new(
-        Backend::Native(None),
-        model.clone(),
-        HandlerConfig::in_memory(),
-    )
-    .unwrap();
+    let (wyscout_records, original_records) = world_cup_records();
+    let (mut wasm, mut native) = wasm_and_native_handlers(model.clone());
 
     println!();
     println!(
@@ -150,7 +82,7 @@ fn main() {
         ("original distance/angle", &original_records),
     ] {
         for n in [100, 1_000, 10_000] {
-            let input = batch(records, n);
+            let input = record_batch(records, n);
             // Same output bytes from both backends, or the comparison means nothing.
             let a = wasm.process(&input).unwrap();
             let b = native.process(&input).unwrap();
@@ -197,7 +129,7 @@ fn cold_start() {
         .output()
         .unwrap();
     assert!(status.status.success());
-    let model_arg = production_dir().unwrap_or_else(|| repo("testdata/models/test-model.xgm"));
+    let model_arg = production_dir().unwrap_or_else(|| repo_path("testdata/models/test-model.xgm"));
     println!();
     println!(
         "Cold start: a fresh `edge-host invoke` process per run on testdata/events/kinesis-mixed.json \
@@ -212,7 +144,7 @@ fn cold_start() {
         for _ in 0..COLD_REPS {
             let mut cmd = Command::new(bin);
             cmd.args(["invoke", "--event"])
-                .arg(repo("testdata/events/kinesis-mixed.json"))
+                .arg(repo_path("testdata/events/kinesis-mixed.json"))
                 .arg("--model")
                 .arg(&model_arg)
                 .env_remove("XGOALS_REGISTRY")

@@ -4,41 +4,13 @@
 mod common;
 
 use common::*;
-use edge_host::handler::{Backend, Handler, HandlerConfig, RecordIn};
-use edge_host::output::Source;
-use edge_host::registry::FetchedModel;
-use edge_host::{HostConfig, ScorerEngine};
 
 #[test]
 fn ten_thousand_records_score_like_the_native_scorer() {
-    let events = world_cup_match(1);
-    let records = wyscout_records(&events);
-    let input: Vec<RecordIn> = (0..10_000)
-        .map(|i| RecordIn {
-            data: records[i % records.len()].0.clone(),
-            source: Source {
-                sequence_number: i.to_string(),
-                ..Source::default()
-            },
-        })
-        .collect();
-    let bytes = test_model_bytes();
-    let model = FetchedModel {
-        version: "test".into(),
-        sha256: edge_host::registry::sha256_hex(&bytes),
-        bytes,
-        feature_set_id: edge_host::registry::host_feature_set_id(),
-        reference: None,
-    };
-    let engine = ScorerEngine::new(HostConfig::default()).unwrap();
-    let mut wasm = Handler::new(
-        Backend::wasm(&engine).unwrap(),
-        model.clone(),
-        HandlerConfig::in_memory(),
-    )
-    .unwrap();
-    let mut native =
-        Handler::new(Backend::Native(None), model, HandlerConfig::in_memory()).unwrap();
+    // Real producer text: each World Cup shot's event and the 5 before it, as in the dataset.
+    let (records, _) = world_cup_records();
+    let input = record_batch(&records, 10_000);
+    let (mut wasm, mut native) = wasm_and_native_handlers(test_fetched_model());
     let a = wasm.process(&input).unwrap();
     if let Some(d) = a.dead_letters.first() {
         panic!(

@@ -8,7 +8,10 @@ pub mod moto;
 pub mod proxy;
 
 use aws_sdk_kinesis::primitives::Blob;
-use edge_host::registry::{host_feature_set_id, sha256_hex};
+use edge_host::handler::{Backend, Handler, HandlerConfig, RecordIn};
+use edge_host::output::Source;
+use edge_host::registry::{host_feature_set_id, sha256_hex, FetchedModel};
+use edge_host::{HostConfig, ScorerEngine};
 use scorer::model::Model;
 use scorer::wyscout::{self, Event};
 use scorer::Shot;
@@ -246,6 +249,86 @@ pub fn wyscout_records(events: &[Event]) -> Vec<(Vec<u8>, Shot, u64)> {
             (serde_json::to_vec(&record).unwrap(), shot, events[i].id)
         })
         .collect()
+}
+
+/// Every World Cup shot as a record in each of the two record formats, as producers send them:
+/// `{"event": …, "before": [5 events]}` with each event's own text from the dataset (every
+/// field, in the dataset's order), and the original system's distance/angle record.
+pub fn world_cup_records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let path = repo_path("../shared/data/wyscout/events_World_Cup.json.gz");
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .unwrap();
+    let events = wyscout::parse_events(&text).unwrap();
+    let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
+    assert_eq!(raw.len(), events.len());
+    let mut wyscout_records = Vec::new();
+    let mut original_records = Vec::new();
+    for (i, shot) in wyscout::shots(&events) {
+        let Ok(shot) = shot else { continue };
+        let before: Vec<&str> = raw[i.saturating_sub(5)..i]
+            .iter()
+            .map(|r| r.get())
+            .collect();
+        wyscout_records.push(
+            format!(
+                r#"{{"event":{},"before":[{}]}}"#,
+                raw[i].get(),
+                before.join(",")
+            )
+            .into_bytes(),
+        );
+        let features = scorer::extract(&shot);
+        original_records.push(
+            serde_json::to_vec(&serde_json::json!({"shot": {
+                "distance_to_goal": features[0], "angle_to_goal": features[1]},
+                "shot_id": events[i].id}))
+            .unwrap(),
+        );
+    }
+    (wyscout_records, original_records)
+}
+
+/// `n` Lambda input records cycling through `records`, numbered in their sequence numbers and
+/// partition keys.
+pub fn record_batch(records: &[Vec<u8>], n: usize) -> Vec<RecordIn> {
+    (0..n)
+        .map(|i| RecordIn {
+            data: records[i % records.len()].clone(),
+            source: Source {
+                sequence_number: i.to_string(),
+                partition_key: i.to_string(),
+                ..Source::default()
+            },
+        })
+        .collect()
+}
+
+/// The fixed test model as the registry would hand it to the handler.
+pub fn test_fetched_model() -> FetchedModel {
+    let bytes = test_model_bytes();
+    FetchedModel {
+        version: "test".into(),
+        sha256: sha256_hex(&bytes),
+        bytes,
+        feature_set_id: host_feature_set_id(),
+        reference: None,
+    }
+}
+
+/// Handlers for `model` on the wasm scorer (default host settings) and on the native one.
+pub fn wasm_and_native_handlers(model: FetchedModel) -> (Handler, Handler) {
+    let engine = ScorerEngine::new(HostConfig::default()).unwrap();
+    let wasm = Handler::new(
+        Backend::wasm(&engine).unwrap(),
+        model.clone(),
+        HandlerConfig::in_memory(),
+    )
+    .unwrap();
+    let native = Handler::new(Backend::Native(None), model, HandlerConfig::in_memory()).unwrap();
+    (wasm, native)
 }
 
 /// Malformed, out-of-range and hostile records, with the dead-letter reason each must get.
