@@ -217,13 +217,18 @@ pub fn test_model_bytes() -> Vec<u8> {
 
 /// Every World Cup event from the shared data (read in place), in file order.
 pub fn world_cup_all() -> Vec<Event> {
+    wyscout::parse_events(&world_cup_text()).unwrap()
+}
+
+/// The World Cup events file's text, decompressed.
+fn world_cup_text() -> String {
     let path = repo_path("../shared/data/wyscout/events_World_Cup.json.gz");
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = String::new();
     flate2::read::GzDecoder::new(file)
         .read_to_string(&mut text)
         .unwrap();
-    wyscout::parse_events(&text).unwrap()
+    text
 }
 
 /// A real match from the shared data: its events, in file order.
@@ -255,12 +260,7 @@ pub fn wyscout_records(events: &[Event]) -> Vec<(Vec<u8>, Shot, u64)> {
 /// `{"event": …, "before": [5 events]}` with each event's own text from the dataset (every
 /// field, in the dataset's order), and the original system's distance/angle record.
 pub fn world_cup_records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
-    let path = repo_path("../shared/data/wyscout/events_World_Cup.json.gz");
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_string(&mut text)
-        .unwrap();
+    let text = world_cup_text();
     let events = wyscout::parse_events(&text).unwrap();
     let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
     assert_eq!(raw.len(), events.len());
