@@ -6,9 +6,9 @@
 //! - **Throughput**: [`Handler::process`] — decode the JSON record, build the shot, compute
 //!   features, score, encode the output record; sinks excluded — on batches of 100, 1,000 and
 //!   10,000 records, with `scorer.wasm` in wasmtime and with the native scorer in the same
-//!   run. Records are real World Cup shots from `../shared/data` (read in place) in two
-//!   formats: Wyscout events with the 5 events before them, and the original system's
-//!   distance/angle records. One thread, so records/s is per core.
+//!   run. Records are real World Cup shots from `../shared/data` (read in place) in three
+//!   formats: Wyscout events with the 5 events before them, the Wyscout shot event alone, and
+//!   the original system's distance/angle records. One thread, so records/s is per core.
 //! - **Cold start**: the `edge-host` binary started afresh, `invoke` on
 //!   `testdata/events/kinesis-mixed.json`, from process start to the first scored batch, with the
 //!   module compiled by Cranelift and with the precompiled `.cwasm`; the model read (a local
@@ -65,21 +65,22 @@ fn model() -> (FetchedModel, String) {
 
 fn main() {
     let (model, label) = model();
-    let (wyscout_records, original_records) = world_cup_records();
+    let records = world_cup_records();
     let (mut wasm, mut native) = wasm_and_native_handlers(model.clone());
 
     println!();
     println!(
         "Handler::process (decode + features + score + encode, sinks excluded), {label}; \
          {} real World Cup shots cycled; median of {REPS} runs; one thread.",
-        wyscout_records.len()
+        records.wrapped.len()
     );
     println!();
     println!("| records | batch | wasmtime records/s | native records/s | wasmtime / native |");
     println!("|---|---:|---:|---:|---:|");
     for (name, records) in [
-        ("Wyscout event + 5 before", &wyscout_records),
-        ("original distance/angle", &original_records),
+        ("Wyscout event + 5 before", &records.wrapped),
+        ("Wyscout event alone", &records.bare),
+        ("original distance/angle", &records.original),
     ] {
         for n in [100, 1_000, 10_000] {
             let input = record_batch(records, n);

@@ -8,7 +8,7 @@ use common::*;
 #[test]
 fn ten_thousand_records_score_like_the_native_scorer() {
     // Real producer text: each World Cup shot's event and the 5 before it, as in the dataset.
-    let (records, _) = world_cup_records();
+    let records = world_cup_records().wrapped;
     let input = record_batch(&records, 10_000);
     let (mut wasm, mut native) = wasm_and_native_handlers(test_fetched_model());
     let a = wasm.process(&input).unwrap();

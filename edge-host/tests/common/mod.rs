@@ -256,23 +256,35 @@ pub fn wyscout_records(events: &[Event]) -> Vec<(Vec<u8>, Shot, u64)> {
         .collect()
 }
 
-/// Every World Cup shot as a record in each of the two record formats, as producers send them:
-/// `{"event": …, "before": [5 events]}` with each event's own text from the dataset (every
-/// field, in the dataset's order), and the original system's distance/angle record.
-pub fn world_cup_records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+/// Every World Cup shot as a record in each record format, as producers send them.
+pub struct WorldCupRecords {
+    /// `{"event": …, "before": [5 events]}` with each event's own text from the dataset
+    /// (every field, in the dataset's order).
+    pub wrapped: Vec<Vec<u8>>,
+    /// The shot event's own text alone (no context).
+    pub bare: Vec<Vec<u8>>,
+    /// The original system's distance/angle record.
+    pub original: Vec<Vec<u8>>,
+}
+
+pub fn world_cup_records() -> WorldCupRecords {
     let text = world_cup_text();
     let events = wyscout::parse_events(&text).unwrap();
     let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
     assert_eq!(raw.len(), events.len());
-    let mut wyscout_records = Vec::new();
-    let mut original_records = Vec::new();
+    let mut records = WorldCupRecords {
+        wrapped: Vec::new(),
+        bare: Vec::new(),
+        original: Vec::new(),
+    };
     for (i, shot) in wyscout::shots(&events) {
         let Ok(shot) = shot else { continue };
         let before: Vec<&str> = raw[i.saturating_sub(5)..i]
             .iter()
             .map(|r| r.get())
             .collect();
-        wyscout_records.push(
+        records.bare.push(raw[i].get().as_bytes().to_vec());
+        records.wrapped.push(
             format!(
                 r#"{{"event":{},"before":[{}]}}"#,
                 raw[i].get(),
@@ -281,14 +293,14 @@ pub fn world_cup_records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
             .into_bytes(),
         );
         let features = scorer::extract(&shot);
-        original_records.push(
+        records.original.push(
             serde_json::to_vec(&serde_json::json!({"shot": {
                 "distance_to_goal": features[0], "angle_to_goal": features[1]},
                 "shot_id": events[i].id}))
             .unwrap(),
         );
     }
-    (wyscout_records, original_records)
+    records
 }
 
 /// `n` Lambda input records cycling through `records`, numbered in their sequence numbers and
