@@ -100,19 +100,16 @@ pub fn read_text(path: &Path) -> Result<String> {
 /// competitions), skipping (and counting) malformed events.
 ///
 /// Shots are converted as their events go by ([`wyscout::PhaseWindow`]), so a file's events
-/// are never all in memory at once: one streaming pass when every event is well formed (the
-/// common case); otherwise that pass's table is dropped and the file is read again event by
-/// event, skipping and counting the malformed ones.
+/// are never all in memory at once. The common case, every event well formed, is one
+/// streaming pass straight from the decompressing reader, so neither the events nor the text
+/// (about 190 MB for a league season) are ever whole in memory. Otherwise that pass's table is
+/// dropped and the file is read again as text, event by event, skipping and counting the
+/// malformed ones (and naming the file in any error about its gzip, UTF-8 or JSON).
 pub fn load_events_file(path: &Path) -> Result<ShotTable> {
-    let text = read_text(path)?;
-    let mut de = serde_json::Deserializer::from_str(&text);
-    let mut file = FileShots::new(path);
-    if serde::Deserializer::deserialize_seq(&mut de, &mut file)
-        .and_then(|()| de.end())
-        .is_ok()
-    {
-        return Ok(file.table);
+    if let Some(table) = stream_events_file(path) {
+        return Ok(table);
     }
+    let text = read_text(path)?;
     let raw: Vec<&RawValue> = serde_json::from_str(&text)
         .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
     let mut file = FileShots::new(path);
@@ -127,6 +124,108 @@ pub fn load_events_file(path: &Path) -> Result<ShotTable> {
         }
     }
     Ok(file.table)
+}
+
+/// The streaming pass of [`load_events_file`]: `None` if anything at all goes wrong (the
+/// careful pass then finds and reports it).
+fn stream_events_file(path: &Path) -> Option<ShotTable> {
+    let mut file = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path).ok()?);
+    let gz = std::io::BufRead::fill_buf(&mut file)
+        .ok()?
+        .starts_with(&[0x1f, 0x8b]);
+    if gz {
+        stream_events(path, flate2::bufread::MultiGzDecoder::new(file), 1 << 20)
+    } else {
+        stream_events(path, file, 1 << 20)
+    }
+}
+
+/// The events of a JSON array read from `input` `chunk` bytes at a time: each element's bytes are
+/// found by a scan that tracks strings and nesting, then parsed with `serde_json` from the
+/// slice (several times faster than `serde_json`'s own reader, which takes a byte per call).
+/// Only the chunk and the element being read are in memory. `None` for anything that is not
+/// a clean array of well-formed, UTF-8 events.
+fn stream_events<R: Read>(path: &Path, mut input: R, chunk: usize) -> Option<ShotTable> {
+    let mut shots = FileShots::new(path);
+    let mut buf: Vec<u8> = Vec::with_capacity(2 * chunk);
+    // Scan state: nesting depth (1 inside the top array), inside a string, after a backslash.
+    let (mut depth, mut in_string, mut escaped) = (0usize, false, false);
+    let mut closed = false;
+    let mut elements = 0usize;
+    // Where the current element starts in `buf` and where the scan goes on.
+    let (mut start, mut at) = (0usize, 0usize);
+    loop {
+        let got = input
+            .by_ref()
+            .take(chunk as u64)
+            .read_to_end(&mut buf)
+            .ok()?;
+        if got == 0 {
+            break;
+        }
+        while at < buf.len() {
+            let c = buf[at];
+            at += 1;
+            if closed {
+                if !c.is_ascii_whitespace() {
+                    return None;
+                }
+                continue;
+            }
+            if in_string {
+                match (escaped, c) {
+                    (true, _) => escaped = false,
+                    (false, b'\\') => escaped = true,
+                    (false, b'"') => in_string = false,
+                    // Most of an event's bytes are inside strings: skip to the next quote or
+                    // backslash.
+                    _ => match memchr::memchr2(b'"', b'\\', &buf[at..]) {
+                        Some(k) => at += k,
+                        None => at = buf.len(),
+                    },
+                }
+                continue;
+            }
+            match c {
+                b'"' => in_string = true,
+                b'{' if depth == 0 => return None,
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth == 1 {
+                        start = at;
+                    }
+                }
+                b']' | b'}' if depth == 0 => return None,
+                b',' if depth == 1 => {
+                    shots.push(event_of(&buf[start..at - 1])?);
+                    elements += 1;
+                    start = at;
+                }
+                b']' if depth == 1 => {
+                    let last = &buf[start..at - 1];
+                    if elements > 0 || !last.iter().all(u8::is_ascii_whitespace) {
+                        shots.push(event_of(last)?);
+                    }
+                    depth = 0;
+                    closed = true;
+                }
+                b']' | b'}' => depth -= 1,
+                _ if depth == 0 && !c.is_ascii_whitespace() => return None,
+                _ => {}
+            }
+        }
+        // Keep only the element being read.
+        let keep = if closed { at } else { start.min(at) };
+        buf.drain(..keep);
+        at -= keep;
+        start -= keep.min(start);
+    }
+    closed.then_some(shots.table)
+}
+
+/// One array element's bytes as an event.
+fn event_of(bytes: &[u8]) -> Option<Event> {
+    serde_json::from_str(std::str::from_utf8(bytes).ok()?).ok()
 }
 
 /// One file's shots as its events go by.
@@ -425,5 +524,125 @@ mod tests {
             "{:?}",
             broken.warnings
         );
+    }
+
+    #[test]
+    fn clean_files_stream_from_the_reader_gzipped_or_not_and_broken_ones_do_not() {
+        use std::io::Write as _;
+        let good: Vec<String> = (0..8)
+            .map(|i| event_json(i, i as f64, i % 3 == 2))
+            .collect();
+        let text = format!("[{}]", good.join(","));
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("events_Plain.json");
+        std::fs::write(&plain, &text).unwrap();
+        let gz = dir.path().join("events_Gz.json.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(text.as_bytes()).unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let streamed = stream_events_file(&plain).expect("a clean file streams");
+        assert_eq!(streamed.rows.len(), 2);
+        assert_eq!(
+            stream_events_file(&gz).expect("gzipped too").rows,
+            streamed.rows
+        );
+        // What the careful pass over the whole text gives, too.
+        let mut careful = FileShots::new(&plain);
+        for e in wyscout::parse_events(&text).unwrap() {
+            careful.push(e);
+        }
+        assert_eq!(careful.table.rows, streamed.rows);
+        // Anything wrong leaves it to the careful pass: a broken event, trailing bytes, a
+        // truncated gzip stream.
+        let broken = dir.path().join("events_Broken.json");
+        std::fs::write(
+            &broken,
+            text.replacen(r#""matchId": 3"#, r#""matchId": []"#, 1),
+        )
+        .unwrap();
+        assert!(stream_events_file(&broken).is_none());
+        let trailing = dir.path().join("events_Trailing.json");
+        std::fs::write(&trailing, format!("{text} x")).unwrap();
+        assert!(stream_events_file(&trailing).is_none());
+        let cut = dir.path().join("events_Cut.json.gz");
+        let bytes = std::fs::read(&gz).unwrap();
+        std::fs::write(&cut, &bytes[..bytes.len() - 12]).unwrap();
+        assert!(stream_events_file(&cut).is_none());
+        let err = load_events_file(&cut).unwrap_err();
+        assert!(format!("{err:#}").contains("events_Cut.json.gz"), "{err:#}");
+    }
+
+    /// Events whose strings hold every character the element scan treats specially.
+    fn tricky_events() -> Vec<String> {
+        (0..9)
+            .map(|i| {
+                event_json(i, i as f64, i % 3 == 2).replace(
+                    r#""eventName": "x""#,
+                    r#""eventName": "a\"],{b}[\\\\", "extra": {"k": [1, {"v": "\\"}]}"#,
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn the_element_scan_splits_like_a_json_parser_at_every_chunk_size() {
+        let events = tricky_events();
+        let text = format!(" \n[\n{}\n]\n ", events.join(" ,\n "));
+        let path = Path::new("events_Tricky.json");
+        let mut careful = FileShots::new(path);
+        for e in wyscout::parse_events(&text).unwrap() {
+            careful.push(e);
+        }
+        assert_eq!(careful.table.rows.len(), 3);
+        for chunk in [1, 2, 3, 7, 64, 1 << 20] {
+            let streamed = stream_events(path, text.as_bytes(), chunk)
+                .unwrap_or_else(|| panic!("chunk {chunk}: refused a clean array"));
+            assert_eq!(streamed.rows, careful.table.rows, "chunk {chunk}");
+        }
+        for empty in ["[]", " [ \n ] "] {
+            let t = stream_events(path, empty.as_bytes(), 4).expect("an empty array is clean");
+            assert!(t.rows.is_empty());
+        }
+    }
+
+    #[test]
+    fn the_element_scan_leaves_anything_unclean_to_the_careful_pass() {
+        let one = tricky_events()[2].clone();
+        let path = Path::new("events_Bad.json");
+        let mut invalid_utf8 = format!("[{one}]").into_bytes();
+        let at = invalid_utf8.windows(3).position(|w| w == b"a\\\"").unwrap();
+        invalid_utf8[at] = 0xff;
+        let cases: Vec<(&str, Vec<u8>)> = vec![
+            ("trailing comma", format!("[{one},]").into_bytes()),
+            ("two commas", format!("[{one},,{one}]").into_bytes()),
+            ("trailing bytes", format!("[{one}] x").into_bytes()),
+            ("second array", format!("[{one}][]").into_bytes()),
+            ("object at the top", one.clone().into_bytes()),
+            ("unclosed array", format!("[{one}").into_bytes()),
+            (
+                "cut inside an event",
+                format!("[{one}").as_bytes()[..40].to_vec(),
+            ),
+            (
+                "cut inside a string",
+                format!("[{one}").as_bytes()[..one.find("a\\").unwrap() + 3].to_vec(),
+            ),
+            (
+                "closing brace for the array",
+                format!("[{one}}}").into_bytes(),
+            ),
+            ("a number as an event", format!("[{one}, 1]").into_bytes()),
+            ("invalid UTF-8", invalid_utf8),
+            ("empty file", Vec::new()),
+            ("only whitespace", b" \n ".to_vec()),
+        ];
+        for (what, bytes) in cases {
+            for chunk in [1, 5, 1 << 20] {
+                assert!(
+                    stream_events(path, &bytes[..], chunk).is_none(),
+                    "{what}, chunk {chunk}"
+                );
+            }
+        }
     }
 }
