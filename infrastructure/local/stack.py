@@ -10,8 +10,10 @@ smoke test (infrastructure/scripts/smoke.sh), through boto3. Run with the moto v
   stack.py verify     --endpoint URL --output S --dead-letter S --expected FILE [--timeout S]
   stack.py content-type URL    (exit 1 unless it answers 200)
   stack.py await-shot [--endpoint URL] --stream S --shot-id ID --since UNIX_S [--timeout S]
+  stack.py await-first [--endpoint URL] --stream S [--stream S]... --since UNIX_S [--timeout S]
+                      (prints "STREAM<tab>DATA" of the first record after UNIX_S on any of them)
 
-Without --endpoint, put/read/await-shot talk to real AWS (credentials from the environment).
+Without --endpoint, put/read/await-shot/await-first talk to real AWS (credentials from the environment).
 """
 
 import argparse
@@ -209,37 +211,58 @@ def content_type(args):
         sys.exit(f"{args.url}: {e}")
 
 
-def await_shot(args):
-    """Prints the first record on `stream` written at or after `since` whose
-    prediction.shot_id is `shot_id` (compared as text), reading every shard."""
-    kinesis = client("kinesis", args.endpoint)
-    deadline = time.monotonic() + args.timeout
-    shards = kinesis.list_shards(StreamName=args.stream)["Shards"]
-    iterators = {
-        s["ShardId"]: kinesis.get_shard_iterator(
-            StreamName=args.stream,
-            ShardId=s["ShardId"],
-            ShardIteratorType="AT_TIMESTAMP",
-            Timestamp=args.since,
-        )["ShardIterator"]
-        for s in shards
-    }
-    while time.monotonic() < deadline:
-        for shard, it in list(iterators.items()):
+def first_record(kinesis, streams, since, timeout, wanted):
+    """The first record on any of `streams` written at or after `since` (Unix seconds) for
+    which `wanted(data)` holds, as (stream, data), reading each stream's shards onwards from
+    `since` only; None after `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    iterators = {}
+    for stream in streams:
+        for s in kinesis.list_shards(StreamName=stream)["Shards"]:
+            iterators[(stream, s["ShardId"])] = kinesis.get_shard_iterator(
+                StreamName=stream,
+                ShardId=s["ShardId"],
+                ShardIteratorType="AT_TIMESTAMP",
+                Timestamp=since,
+            )["ShardIterator"]
+    while True:
+        for key, it in list(iterators.items()):
             if not it:
                 continue
             r = kinesis.get_records(ShardIterator=it, Limit=1000)
-            iterators[shard] = r.get("NextShardIterator")
+            iterators[key] = r.get("NextShardIterator")
             for rec in r["Records"]:
-                try:
-                    value = json.loads(rec["Data"])
-                except ValueError:
-                    continue
-                if str(value.get("prediction", {}).get("shot_id")) == args.shot_id:
-                    print(rec["Data"].decode("utf-8"))
-                    return
-        time.sleep(1)
-    sys.exit(f"no prediction for shot {args.shot_id} on {args.stream} within {args.timeout}s")
+                if wanted(rec["Data"]):
+                    return key[0], rec["Data"]
+        if time.monotonic() >= deadline:
+            return None
+        time.sleep(0.5)
+
+
+def await_shot(args):
+    """Prints the first record on `stream` written at or after `since` whose
+    prediction.shot_id is `shot_id` (compared as text), reading every shard."""
+
+    def is_the_shot(data):
+        try:
+            value = json.loads(data)
+        except ValueError:
+            return False
+        return str(value.get("prediction", {}).get("shot_id")) == args.shot_id
+
+    found = first_record(client("kinesis", args.endpoint), [args.stream], args.since, args.timeout, is_the_shot)
+    if found is None:
+        sys.exit(f"no prediction for shot {args.shot_id} on {args.stream} within {args.timeout}s")
+    print(found[1].decode("utf-8"))
+
+
+def await_first(args):
+    """Prints the stream name, a tab and the data of the first record written at or after
+    `since` on any of the streams (the first stream's shards are read first each round)."""
+    found = first_record(client("kinesis", args.endpoint), args.stream, args.since, args.timeout, lambda _: True)
+    if found is None:
+        sys.exit(f"nothing on {', '.join(args.stream)} within {args.timeout}s")
+    print(f"{found[0]}\t{found[1].decode('utf-8', 'replace')}")
 
 
 def main():
@@ -277,6 +300,10 @@ def main():
     s.add_argument("--shot-id", required=True)
     s.add_argument("--since", type=float, required=True, help="Unix seconds")
     s.add_argument("--timeout", type=float, default=300)
+    s = with_endpoint("await-first", await_first, required=False)
+    s.add_argument("--stream", action="append", required=True, help="repeat for each stream to watch")
+    s.add_argument("--since", type=float, required=True, help="Unix seconds")
+    s.add_argument("--timeout", type=float, default=60)
     s = sub.add_parser("content-type")
     s.add_argument("url")
     s.set_defaults(run=content_type)

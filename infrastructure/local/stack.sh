@@ -211,20 +211,18 @@ cmd_shot() {
   load_state || { echo "the stack is not up: make up" >&2; return 1; }
   need_moto >/dev/null
   local record=${1:-'{"shot": {"distance_to_goal": 11.0, "angle_to_goal": 0.6}, "shot_id": "make-shot"}'}
-  local before
-  before=$(py read --endpoint "$ENDPOINT" --stream "$OUT_STREAM" --timeout 0 | wc -l)
-  local dead_before
-  dead_before=$(py read --endpoint "$ENDPOINT" --stream "$DEAD_STREAM" --timeout 0 | wc -l)
+  local since found
+  since=$(date +%s.%N)
   py put --endpoint "$ENDPOINT" --stream "$IN_STREAM" --record "$record"
-  # Whichever stream it lands on first: the prediction, or a dead letter saying why not.
-  local i out dead
-  for i in $(seq 120); do
-    out=$(py read --endpoint "$ENDPOINT" --stream "$OUT_STREAM" --timeout 0 | tail -n +$((before + 1)))
-    dead=$(py read --endpoint "$ENDPOINT" --stream "$DEAD_STREAM" --timeout 0 | tail -n +$((dead_before + 1)))
-    if [ -n "$out" ]; then echo "prediction on $OUT_STREAM:"; echo "$out"; return 0; fi
-    if [ -n "$dead" ]; then echo "dead letter on $DEAD_STREAM:"; echo "$dead"; return 1; fi
-    [ "$i" -eq 1 ] || sleep 0.5
-  done
+  # Whichever stream it lands on first: the prediction, or a dead letter saying why not. Both
+  # are read from the put onwards only, however much they already hold.
+  if found=$(py await-first --endpoint "$ENDPOINT" --stream "$OUT_STREAM" --stream "$DEAD_STREAM" \
+    --since "$since" --timeout 60); then
+    if [ "${found%%$'\t'*}" = "$OUT_STREAM" ]; then
+      echo "prediction on $OUT_STREAM:"; echo "${found#*$'\t'}"; return 0
+    fi
+    echo "dead letter on $DEAD_STREAM:"; echo "${found#*$'\t'}"; return 1
+  fi
   echo "nothing came out within 60 s; see .xgoals/stack/edge-host.log" >&2
   return 1
 }
