@@ -246,13 +246,8 @@ mod tests {
             InputFormat::WyscoutEvent,
             InputFormat::XgoalsShot,
         ];
-        let mut state = 0x9e37_79b9_7f4a_7c15u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
+        let mut rng = scorer::synth::Rng::new(0x9e37_79b9_7f4a_7c15);
+        let mut next = || rng.next_u64();
         for round in 0..500 {
             let mut row = [0f32; scorer::N_FEATURES];
             for v in row.iter_mut() {

@@ -91,6 +91,9 @@ pub enum MatchPeriod {
     ShootOut,
 }
 
+/// The codes [`MatchPeriod`] accepts, for error messages.
+const PERIOD_CODES: &str = r#""1H", "2H", "E1", "E2" or "P""#;
+
 impl MatchPeriod {
     const ALL: [MatchPeriod; 5] = [
         MatchPeriod::FirstHalf,
@@ -135,12 +138,12 @@ impl<'de> Deserialize<'de> for MatchPeriod {
         impl serde::de::Visitor<'_> for Code {
             type Value = MatchPeriod;
             fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-                f.write_str("a match period: \"1H\", \"2H\", \"E1\", \"E2\" or \"P\"")
+                write!(f, "a match period: {PERIOD_CODES}")
             }
             fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<MatchPeriod, E> {
                 MatchPeriod::from_code(s).ok_or_else(|| {
                     E::custom(format!(
-                        "unknown matchPeriod {:?} (expected \"1H\", \"2H\", \"E1\", \"E2\" or \"P\")",
+                        "unknown matchPeriod {:?} (expected {PERIOD_CODES})",
                         s.chars().take(16).collect::<String>()
                     ))
                 })

@@ -75,10 +75,14 @@ pub fn competition_of(path: &Path) -> String {
     stem.strip_prefix("events_").unwrap_or(stem).to_string()
 }
 
+/// The first bytes of every gzip stream: files that start with them are decompressed, whatever
+/// their name.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+
 /// Reads a `.json` or `.json.gz` file to text, naming the file in every error.
 pub fn read_text(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-    let gz = bytes.starts_with(&[0x1f, 0x8b]);
+    let gz = bytes.starts_with(&GZIP_MAGIC);
     if gz {
         let mut text = String::with_capacity(bytes.len() * 12);
         flate2::read::MultiGzDecoder::new(&bytes[..])
@@ -132,7 +136,7 @@ fn stream_events_file(path: &Path) -> Option<ShotTable> {
     let mut file = std::io::BufReader::with_capacity(1 << 16, std::fs::File::open(path).ok()?);
     let gz = std::io::BufRead::fill_buf(&mut file)
         .ok()?
-        .starts_with(&[0x1f, 0x8b]);
+        .starts_with(&GZIP_MAGIC);
     if gz {
         stream_events(path, flate2::bufread::MultiGzDecoder::new(file), 1 << 20)
     } else {
@@ -187,15 +191,14 @@ fn stream_events<R: Read>(path: &Path, mut input: R, chunk: usize) -> Option<Sho
                 continue;
             }
             match c {
-                b'"' => in_string = true,
-                b'{' if depth == 0 => return None,
-                b'[' | b'{' => {
-                    depth += 1;
-                    if depth == 1 {
-                        start = at;
-                    }
+                // Before the array: whitespace, then its `[`.
+                b'[' if depth == 0 => {
+                    depth = 1;
+                    start = at;
                 }
-                b']' | b'}' if depth == 0 => return None,
+                _ if depth == 0 && !c.is_ascii_whitespace() => return None,
+                b'"' => in_string = true,
+                b'[' | b'{' => depth += 1,
                 b',' if depth == 1 => {
                     shots.push(event_of(&buf[start..at - 1])?);
                     elements += 1;
@@ -209,16 +212,17 @@ fn stream_events<R: Read>(path: &Path, mut input: R, chunk: usize) -> Option<Sho
                     depth = 0;
                     closed = true;
                 }
+                // The array closed by a brace: the scan would lose its place.
+                b'}' if depth == 1 => return None,
                 b']' | b'}' => depth -= 1,
-                _ if depth == 0 && !c.is_ascii_whitespace() => return None,
                 _ => {}
             }
         }
-        // Keep only the element being read.
-        let keep = if closed { at } else { start.min(at) };
+        // Keep only the element being read (nothing once the array is closed).
+        let keep = if closed { at } else { start };
         buf.drain(..keep);
         at -= keep;
-        start -= keep.min(start);
+        start = 0;
     }
     closed.then_some(shots.table)
 }
@@ -632,6 +636,10 @@ mod tests {
                 format!("[{one}}}").into_bytes(),
             ),
             ("a number as an event", format!("[{one}, 1]").into_bytes()),
+            (
+                "a brace closing the array, then a second array",
+                format!("[{one}}} [{one}]").into_bytes(),
+            ),
             ("invalid UTF-8", invalid_utf8),
             ("empty file", Vec::new()),
             ("only whitespace", b" \n ".to_vec()),
