@@ -6,6 +6,7 @@
 //!
 //! - [`pitch`]: pitch constants and geometry (coordinate convention documented there);
 //! - [`shot`]: the validated [`Shot`] and its flat 32-byte wire layout;
+//! - [`context`]: the pre-shot context rules every data provider's events go through;
 //! - [`features`]: the feature table, [`FEATURE_SET_ID`];
 //! - [`model`]: the binary model format (`docs/MODEL_FORMAT.md`) and the evaluator;
 //! - [`legacy`]: shots from the original system's `{distance_to_goal, angle_to_goal}` record;
@@ -19,6 +20,7 @@
 //! It depends on nothing else of ours and must stay light: no async runtime, SDK, CLI or
 //! training crates. Transcendental functions come from `libm`, never `std`.
 
+pub mod context;
 pub mod features;
 pub mod legacy;
 pub mod model;

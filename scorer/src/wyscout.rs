@@ -26,16 +26,17 @@
 //!
 //! # Context from the events before
 //!
-//! Only events of the same match and period, before the shot, are used:
-//! the previous event and the one before it give the time gaps (events recorded out of order
-//! count as simultaneous: a negative gap becomes 0) and the previous event's position; the
-//! latest of those two by the shooting team says whether a cross, a through ball or a high
-//! pass came just before; a duel among them is a take-on or duel; a shot by the same team in
-//! the [`REBOUND_WINDOW_S`] before is a rebound; a corner or free kick by the shooting team in
-//! the [`SET_PIECE_WINDOW_S`] before is the set-piece phase.
+//! Only events of the same match and period, before the shot, are read, by the rules in
+//! [`crate::context`]. What each event is to those rules: a pass (`eventId` 8) with
+//! `subEventId` 80 is a cross, with 86 or tag 901 a through ball, with 83 or tag 801 a high
+//! pass; a duel is `eventId` 1; a set-piece restart is a corner or free kick (`eventId` 3 with
+//! `subEventId` 30, 31 or 32); any shot kind above is a shot. The counter-attack flag is the
+//! shot's own tag 1901.
 
+use crate::context::{self, Action, Prior, ShotMoment};
+pub use crate::context::{REBOUND_WINDOW_S, SET_PIECE_WINDOW_S};
 use crate::pitch::{Point, LENGTH_M, WIDTH_M};
-use crate::shot::{BodyPart, Context, Shot, ShotError, ShotKind};
+use crate::shot::{BodyPart, Shot, ShotError, ShotKind};
 use core::fmt;
 use serde::{Deserialize, Deserializer, Serialize};
 
@@ -152,11 +153,6 @@ impl<'de> Deserialize<'de> for MatchPeriod {
         d.deserialize_str(Code)
     }
 }
-
-/// A shot by the same team this many seconds before makes a rebound.
-pub const REBOUND_WINDOW_S: f64 = 5.0;
-/// A corner or free kick by the shooting team this many seconds before is the set-piece phase.
-pub const SET_PIECE_WINDOW_S: f64 = 10.0;
 
 /// One Wyscout event, as in the public dataset's `events_*.json`: the fields the conversion
 /// reads. Others (`eventName`, `subEventName`, anything a newer export adds) are skipped while
@@ -360,6 +356,43 @@ fn same_phase(a: &Event, b: &Event) -> bool {
     a.match_id == b.match_id && a.match_period == b.match_period
 }
 
+impl Prior for Event {
+    type Error = WyscoutError;
+    fn team(&self) -> u64 {
+        self.team_id
+    }
+    fn secs(&self) -> Result<f64, WyscoutError> {
+        if self.event_sec.is_finite() {
+            Ok(self.event_sec)
+        } else {
+            Err(WyscoutError::NotFinite {
+                event_id: self.id,
+                field: "eventSec",
+            })
+        }
+    }
+    fn secs_or_nan(&self) -> f64 {
+        self.event_sec
+    }
+    fn position_for(&self, team: u64) -> Result<Option<Point>, WyscoutError> {
+        position_m(self, team)
+    }
+    fn action(&self) -> Action {
+        let pass = self.event_id == EVENT_PASS;
+        Action {
+            shot: shot_kind(self).is_some(),
+            cross: self.is_sub(SUB_CROSS),
+            through_ball: self.is_sub(SUB_SMART_PASS) || (pass && self.has_tag(TAG_THROUGH)),
+            high_pass: self.is_sub(SUB_HIGH_PASS) || (pass && self.has_tag(TAG_HIGH)),
+            duel: self.event_id == EVENT_DUEL,
+            set_piece_restart: self.event_id == EVENT_FREE_KICK
+                && (self.is_sub(SUB_CORNER)
+                    || self.is_sub(SUB_FREE_KICK)
+                    || self.is_sub(SUB_FREE_KICK_CROSS)),
+        }
+    }
+}
+
 /// Turns a shot event into a [`Shot`]. `before` holds the events before it in file order
 /// (the whole match so far, or more: only the tail of the same match and period is read).
 pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
@@ -375,63 +408,16 @@ pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
     }
     let at =
         position_m(shot, shot.team_id)?.ok_or(WyscoutError::NoPosition { event_id: shot.id })?;
-    let same_phase = |e: &&Event| same_phase(e, shot);
-    let mut earlier = before.iter().rev().take_while(same_phase);
-    let prev1 = earlier.next();
-    let prev2 = earlier.next();
-    let gap = |e: &Event| -> Result<f32, WyscoutError> {
-        if !e.event_sec.is_finite() {
-            return Err(WyscoutError::NotFinite {
-                event_id: e.id,
-                field: "eventSec",
-            });
-        }
-        Ok((shot.event_sec - e.event_sec).max(0.0) as f32)
-    };
-    let team = shot.team_id;
-    let assist = [prev1, prev2]
-        .into_iter()
-        .flatten()
-        .find(|e| e.team_id == team);
-    let assist_is = |f: &dyn Fn(&Event) -> bool| assist.is_some_and(f);
-    let is_pass = |e: &Event| e.event_id == EVENT_PASS;
-    // Scan back through the same phase for rebounds and set pieces.
-    let recent = |window: f64| {
-        before
-            .iter()
-            .rev()
-            .take_while(same_phase)
-            .take_while(move |e| shot.event_sec - e.event_sec <= window)
-            .filter(|e| e.team_id == team)
-    };
-    let context = Context {
+    let moment = ShotMoment {
+        team: shot.team_id,
+        secs: shot.event_sec,
+        kind,
         counter_attack: shot.has_tag(TAG_COUNTER_ATTACK),
-        after_cross: assist_is(&|e| e.is_sub(SUB_CROSS)),
-        after_through_ball: assist_is(&|e| {
-            e.is_sub(SUB_SMART_PASS) || (is_pass(e) && e.has_tag(TAG_THROUGH))
-        }),
-        after_high_pass: assist_is(&|e| {
-            e.is_sub(SUB_HIGH_PASS) || (is_pass(e) && e.has_tag(TAG_HIGH))
-        }),
-        after_take_on_or_duel: [prev1, prev2]
-            .into_iter()
-            .flatten()
-            .any(|e| e.event_id == EVENT_DUEL),
-        rebound: recent(REBOUND_WINDOW_S).any(|e| shot_kind(e).is_some()),
-        set_piece_phase: kind == ShotKind::OpenPlay
-            && recent(SET_PIECE_WINDOW_S).any(|e| {
-                e.event_id == EVENT_FREE_KICK
-                    && (e.is_sub(SUB_CORNER)
-                        || e.is_sub(SUB_FREE_KICK)
-                        || e.is_sub(SUB_FREE_KICK_CROSS))
-            }),
-        secs_since_prev_event: prev1.map(gap).transpose()?,
-        secs_since_prev2_event: prev2.map(gap).transpose()?,
-        prev_event_at: match prev1 {
-            Some(e) => position_m(e, team)?,
-            None => None,
-        },
     };
+    let context = context::build(
+        moment,
+        before.iter().rev().take_while(|e| same_phase(e, shot)),
+    )?;
     Shot::new(at, body_part(shot), kind, context).map_err(|error| WyscoutError::Shot {
         event_id: shot.id,
         error,
@@ -482,6 +468,7 @@ pub fn parse_events(text: &str) -> Result<Vec<Event>, WyscoutError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::shot::Context;
 
     fn event(json: &str) -> Event {
         Event::from_json(json).unwrap()
