@@ -12,6 +12,7 @@
 //! - [`legacy`]: shots from the original system's `{distance_to_goal, angle_to_goal}` record;
 //! - `json` (feature `serde`): xgoals' own shot JSON;
 //! - `wyscout` (feature `wyscout`): shots from raw Wyscout events, leak-free;
+//! - `statsbomb` (feature `statsbomb`): shots from StatsBomb open-data events, leak-free;
 //! - `abi` (feature `abi`): the plain exports of `scorer.wasm` (`docs/WASM_ABI.md`), compiled
 //!   only for wasm32; its version and status constants on every target, for hosts;
 //! - `js` (feature `js`): the wasm-bindgen API for JavaScript pages.
@@ -33,6 +34,9 @@ pub mod json;
 
 #[cfg(feature = "wyscout")]
 pub mod wyscout;
+
+#[cfg(feature = "statsbomb")]
+pub mod statsbomb;
 
 #[cfg(feature = "synth")]
 pub mod synth;
