@@ -367,7 +367,7 @@ const ROW_BYTES: usize = 8 * 4 + 2 + 1 + 1 + 4 + FLAT_SHOT_BYTES;
 
 impl ShotTable {
     /// Keeps the first [`MAX_WARNINGS`] skip reasons (the counts keep the rest).
-    fn warn(&mut self, message: String) {
+    pub(crate) fn warn(&mut self, message: String) {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(message);
         }

@@ -5,7 +5,9 @@
 //! hyperparameter search → evaluation → a versioned model in a registry with a `production`
 //! alias.
 //!
-//! Depends on `scorer` (with its `wyscout` feature), `gbdt` for fitting, `web` natively (its
+//! StatsBomb match files can be evaluated too (`statsbomb`), against the provider's own xG.
+//!
+//! Depends on `scorer` (with its `wyscout` and `statsbomb` features), `gbdt` for fitting, `web` natively (its
 //! `data` module defines the files `export-web` writes), and ordinary CLI crates. Nothing
 //! depends on it.
 
@@ -26,4 +28,5 @@ pub mod registry;
 pub mod report;
 pub mod search;
 pub mod split;
+pub mod statsbomb;
 pub mod train;

@@ -51,17 +51,23 @@ enum Command {
         no_ablation: bool,
     },
     /// Score every shot in event files with a model and print AUC, log loss, Brier, ECE, a
-    /// calibration table and breakdowns by shot kind and body part.
+    /// calibration table and breakdowns by shot kind and body part. StatsBomb matches
+    /// (--statsbomb) are also compared with StatsBomb's own xG on the same shots.
     ///
     /// Example: trainer evaluate --model runs/m1 --events ../shared/data/wyscout/events_Italy.json.gz --json
+    ///          trainer evaluate --model runs/m1 --statsbomb ../shared/data/statsbomb/*_event.json.gz
     #[command(verbatim_doc_comment)]
+    #[command(group = clap::ArgGroup::new("input").required(true).args(["events", "statsbomb"]))]
     Evaluate {
         /// A model folder (with model.xgm) or a model file.
         #[arg(long)]
         model: PathBuf,
         /// Wyscout events files.
-        #[arg(long, num_args = 1.., required = true)]
+        #[arg(long, num_args = 1..)]
         events: Vec<PathBuf>,
+        /// StatsBomb open-data event files, one match each (events/<match_id>.json, .gz too).
+        #[arg(long, num_args = 1..)]
+        statsbomb: Vec<PathBuf>,
         /// Print one JSON object (n_shots, n_goals, auc, log_loss, brier, ece, …).
         #[arg(long)]
         json: bool,
@@ -208,6 +214,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Evaluate {
             model,
             events,
+            statsbomb,
             json,
             cache_dir,
         } => {
@@ -216,17 +223,42 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("reading model {}", file.display()))?;
             let model = scorer::Model::parse(&bytes)
                 .with_context(|| format!("loading model {}", file.display()))?;
-            let (table, _) = ShotTable::load_cached(&events, &cache_dir, &progress)?;
+            let provider = if statsbomb.is_empty() {
+                None
+            } else {
+                Some(trainer::statsbomb::load(&statsbomb, &progress)?)
+            };
+            let table = match &provider {
+                Some(p) => p.table.clone(),
+                None => ShotTable::load_cached(&events, &cache_dir, &progress)?.0,
+            };
+            if table.skipped_events + table.skipped_shots > 0 {
+                eprintln!(
+                    "skipped {} malformed events and {} unconvertible shots, e.g.:",
+                    table.skipped_events, table.skipped_shots
+                );
+                for w in table.warnings.iter().take(5) {
+                    eprintln!("  {w}");
+                }
+            }
             if table.rows.is_empty() {
                 bail!("no shots in the given event files");
             }
             let idx: Vec<usize> = (0..table.rows.len()).collect();
             let p = evaluate::predict(&model, &table, &idx);
             let e = evaluate::evaluate(&table, &idx, &p);
+            let versus = provider.and_then(|shots| trainer::statsbomb::compare(&shots, &p));
             if json {
-                println!("{}", serde_json::to_string(&e)?);
+                let mut v = serde_json::to_value(&e)?;
+                if let Some(c) = &versus {
+                    v["provider_comparison"] = serde_json::to_value(c)?;
+                }
+                println!("{v}");
             } else {
                 print!("{}", evaluate::to_text(&e));
+                if let Some(c) = &versus {
+                    print!("{}", trainer::statsbomb::to_text(c));
+                }
             }
         }
         Command::Ingest { config } => {

@@ -1,0 +1,267 @@
+//! StatsBomb match files as a shot table (through `scorer::statsbomb`), and the comparison of a
+//! model's xG with StatsBomb's own `statsbomb_xg` on the same shots: how the model, trained on
+//! Wyscout, does on a second provider's matches.
+
+use crate::dataset::{read_text, ShotRow, ShotTable};
+use crate::metrics::{self, Metrics};
+use anyhow::{bail, Context as _, Result};
+use scorer::statsbomb::{self, Event};
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::path::{Path, PathBuf};
+
+/// A table of StatsBomb shots with the provider's xG beside each row (`None` where the feed
+/// has none).
+#[derive(Debug, Clone, Default)]
+pub struct ProviderShots {
+    pub table: ShotTable,
+    pub provider_xg: Vec<Option<f64>>,
+}
+
+/// The file's name without `.json` / `.json.gz`: one match, so it names the "competition".
+fn match_name(path: &Path) -> String {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("match");
+    name.trim_end_matches(".gz")
+        .trim_end_matches(".json")
+        .to_string()
+}
+
+/// Reads one match's events (`.json` or `.json.gz`), skipping and counting malformed events
+/// and shots that cannot be converted, each warning naming the file.
+pub fn load_file(path: &Path, match_id: u64) -> Result<ProviderShots> {
+    let text = read_text(path)?;
+    let raw: Vec<&RawValue> = serde_json::from_str(&text)
+        .with_context(|| format!("{}: not a JSON array of StatsBomb events", path.display()))?;
+    let mut out = ProviderShots::default();
+    let mut events = Vec::with_capacity(raw.len());
+    for (i, r) in raw.iter().enumerate() {
+        match serde_json::from_str::<Event>(r.get()) {
+            Ok(e) => events.push(e),
+            Err(e) => {
+                out.table.skipped_events += 1;
+                out.table
+                    .warn(format!("{}: event #{i} skipped: {e}", path.display()));
+            }
+        }
+    }
+    for (i, shot) in statsbomb::shots(&events) {
+        let e = &events[i];
+        match shot {
+            Ok(shot) => {
+                out.table.rows.push(ShotRow {
+                    competition: 0,
+                    match_id,
+                    event_id: e.index,
+                    team_id: e.team.id,
+                    player_id: e.player.map_or(0, |p| p.id),
+                    period: e.period,
+                    event_sec: e.secs as f32,
+                    goal: statsbomb::is_goal(e),
+                    shot,
+                });
+                out.provider_xg.push(statsbomb::provider_xg(e));
+            }
+            Err(err) => {
+                out.table.skipped_shots += 1;
+                out.table
+                    .warn(format!("{}: shot skipped: {err}", path.display()));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Loads StatsBomb match files, one match each; `match_id` is the file's position in `paths`.
+pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<ProviderShots> {
+    if paths.is_empty() {
+        bail!("no StatsBomb event files given");
+    }
+    let mut all = ProviderShots::default();
+    for (k, path) in paths.iter().enumerate() {
+        let part = load_file(path, k as u64)?;
+        progress(&format!(
+            "  read {} ({} shots)",
+            path.display(),
+            part.table.rows.len()
+        ));
+        let code = all.table.competitions.len() as u16;
+        all.table.competitions.push(match_name(path));
+        all.table.skipped_events += part.table.skipped_events;
+        all.table.skipped_shots += part.table.skipped_shots;
+        for w in part.table.warnings {
+            all.table.warn(w);
+        }
+        all.table
+            .rows
+            .extend(part.table.rows.into_iter().map(|r| ShotRow {
+                competition: code,
+                ..r
+            }));
+        all.provider_xg.extend(part.provider_xg);
+    }
+    Ok(all)
+}
+
+/// A model's xG against the provider's on the shots that have both.
+#[derive(Debug, Clone, Serialize)]
+pub struct ProviderComparison {
+    /// The model on those shots.
+    pub model: Metrics,
+    /// `statsbomb_xg` on the same shots.
+    pub provider: Metrics,
+    /// Pearson correlation of the two xG columns.
+    pub pearson_r: f64,
+    /// Mean of |model − provider|.
+    pub mean_abs_diff: f64,
+    /// Shots left out because the feed gives no xG for them.
+    pub shots_without_provider_xg: usize,
+}
+
+/// Pearson's r (NaN if either column is constant or empty).
+pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
+    let n = a.len() as f64;
+    let (ma, mb) = (a.iter().sum::<f64>() / n, b.iter().sum::<f64>() / n);
+    let (mut sab, mut saa, mut sbb) = (0.0, 0.0, 0.0);
+    for (x, y) in a.iter().zip(b) {
+        sab += (x - ma) * (y - mb);
+        saa += (x - ma) * (x - ma);
+        sbb += (y - mb) * (y - mb);
+    }
+    sab / (saa * sbb).sqrt()
+}
+
+/// Compares model predictions `p` (one per row) with the provider's xG.
+pub fn compare(shots: &ProviderShots, p: &[f64]) -> Option<ProviderComparison> {
+    let (mut ours, mut theirs, mut y) = (Vec::new(), Vec::new(), Vec::new());
+    for ((row, &p), q) in shots.table.rows.iter().zip(p).zip(&shots.provider_xg) {
+        if let Some(q) = q.filter(|q| q.is_finite()) {
+            ours.push(p);
+            theirs.push(q.clamp(0.0, 1.0));
+            y.push(row.goal);
+        }
+    }
+    if ours.is_empty() {
+        return None;
+    }
+    Some(ProviderComparison {
+        model: metrics::all(&ours, &y),
+        provider: metrics::all(&theirs, &y),
+        pearson_r: pearson(&ours, &theirs),
+        mean_abs_diff: ours
+            .iter()
+            .zip(&theirs)
+            .map(|(a, b)| (a - b).abs())
+            .sum::<f64>()
+            / ours.len() as f64,
+        shots_without_provider_xg: p.len() - ours.len(),
+    })
+}
+
+/// The comparison as Markdown.
+pub fn to_text(c: &ProviderComparison) -> String {
+    let mut s = String::from("\nagainst the provider's own xG (same shots):\n");
+    s += crate::report::METRICS_HEADER;
+    s += &crate::report::metrics_row("this model", &c.model);
+    s += &crate::report::metrics_row("statsbomb_xg", &c.provider);
+    s += &format!(
+        "\nagreement: Pearson r {:.3}, mean |Δ xG| {:.4}",
+        c.pearson_r, c.mean_abs_diff
+    );
+    if c.shots_without_provider_xg > 0 {
+        s += &format!(
+            " ({} shots without statsbomb_xg left out)",
+            c.shots_without_provider_xg
+        );
+    }
+    s + "\n"
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    const SHOT: &str = r#"{"index": 5, "period": 1, "timestamp": "00:10:00.000",
+        "type": {"id": 16}, "team": {"id": 1}, "player": {"id": 9}, "location": [108.0, 40.0],
+        "shot": {"type": {"id": 88}, "body_part": {"id": 40}, "outcome": {"id": 97},
+        "statsbomb_xg": 0.78}}"#;
+    const PASS: &str = r#"{"index": 4, "period": 1, "timestamp": "00:09:58.500",
+        "type": {"id": 30}, "team": {"id": 1}, "location": [100.0, 30.0], "pass": {"cross": true}}"#;
+
+    fn file(dir: &Path, name: &str, text: &str) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::File::create(&p)
+            .unwrap()
+            .write_all(text.as_bytes())
+            .unwrap();
+        p
+    }
+
+    fn tmp(name: &str) -> PathBuf {
+        let d = std::env::temp_dir().join(format!("xgoals-sb-{name}-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn bad_events_are_skipped_and_counted_and_bad_files_are_errors_naming_them() {
+        let d = tmp("bad");
+        let bad_shot = SHOT
+            .replace(r#""id": 88"#, r#""id": 12345"#)
+            .replace("\"index\": 5", "\"index\": 6");
+        let text = format!(r#"[{PASS}, {{"index": "x"}}, 17, {SHOT}, {bad_shot}]"#);
+        let got = load(&[file(&d, "m.json", &text)], &|_| {}).unwrap();
+        assert_eq!(got.table.rows.len(), 1);
+        assert_eq!((got.table.skipped_events, got.table.skipped_shots), (2, 1));
+        assert!(got
+            .table
+            .warnings
+            .iter()
+            .any(|w| w.contains("m.json") && w.contains("12345")));
+        let row = &got.table.rows[0];
+        assert!(row.goal && row.shot.context().after_cross);
+        assert_eq!(got.provider_xg, vec![Some(0.78)]);
+        assert_eq!(got.table.competitions, vec!["m".to_string()]);
+        for (name, text) in [
+            ("obj.json", "{}"),
+            ("cut.json", &format!("[{PASS}")[..]),
+            ("bin.json", "\u{0}\u{1}"),
+        ] {
+            let e = load(&[file(&d, name, text)], &|_| {}).unwrap_err();
+            assert!(format!("{e:#}").contains(name), "{e:#}");
+        }
+        let gz = file(&d, "trunc.json.gz", "");
+        std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
+        assert!(format!("{:#}", load(&[gz], &|_| {}).unwrap_err()).contains("trunc.json.gz"));
+        assert!(load(&[], &|_| {}).is_err());
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn the_comparison_leaves_out_shots_without_provider_xg() {
+        let d = tmp("cmp");
+        let no_xg = SHOT
+            .replace(r#""statsbomb_xg": 0.78"#, r#""statsbomb_xg": null"#)
+            .replace("\"index\": 5", "\"index\": 7");
+        let shots = load(
+            &[file(&d, "m.json", &format!("[{PASS}, {SHOT}, {no_xg}]"))],
+            &|_| {},
+        )
+        .unwrap();
+        assert_eq!(shots.provider_xg, vec![Some(0.78), None]);
+        let c = compare(&shots, &[0.7, 0.1]).unwrap();
+        assert_eq!((c.model.n_shots, c.shots_without_provider_xg), (1, 1));
+        assert!((c.mean_abs_diff - 0.08).abs() < 1e-12);
+        assert!((c.provider.sum_xg - 0.78).abs() < 1e-12);
+        assert!(to_text(&c).contains("1 shots without statsbomb_xg"));
+        let _ = std::fs::remove_dir_all(&d);
+    }
+
+    #[test]
+    fn pearson_of_known_columns() {
+        assert!((pearson(&[1.0, 2.0, 3.0], &[2.0, 4.0, 6.0]) - 1.0).abs() < 1e-12);
+        assert!((pearson(&[1.0, 2.0, 3.0], &[3.0, 2.0, 1.0]) + 1.0).abs() < 1e-12);
+        assert!(pearson(&[1.0, 1.0], &[1.0, 2.0]).is_nan());
+    }
+}
