@@ -1,27 +1,31 @@
 //! Records in: the JSON a Kinesis record carries, turned into a validated [`Shot`] and the id
 //! the prediction is published under.
 //!
-//! Three formats are accepted, told apart by their keys (a record matching none, or more than
+//! Four formats are accepted, told apart by their keys (a record matching none, or more than
 //! one, is refused):
 //!
 //! | format | shape | shot id |
 //! |---|---|---|
 //! | [`InputFormat::WyscoutEvent`] | a bare Wyscout event (has `eventId`) | the event's `id` |
 //! | [`InputFormat::WyscoutEvent`] | `{"event": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
+//! | [`InputFormat::StatsbombEvent`] | a bare StatsBomb event (has `timestamp`) | the event's `id` |
+//! | [`InputFormat::StatsbombEvent`] | `{"statsbomb": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
 //! | [`InputFormat::XgoalsShot`] | `{"shot": {"x_m": …, …}, "shot_id": …}` (see `scorer::json`) | `shot_id` |
 //! | [`InputFormat::Original`] | `{"shot": {"distance_to_goal": m, "angle_to_goal": rad}, "shot_id": …}` | `shot_id` |
 //!
-//! `before` holds the events before the shot in the dataset's own order (oldest first, as in
-//! its files, which is not always sorted by `eventSec`); only the tail of the same match and
-//! period is read, by the same code the trainer uses (`scorer::wyscout::to_shot`). A shot id is an integer or a string of 1 to
+//! `before` holds the events before the shot in the provider's own order (oldest first, as in
+//! its files, which for Wyscout is not always sorted by `eventSec`); only the tail of the same
+//! match and period is read, by the same code the trainer uses (`scorer::wyscout::to_shot`,
+//! `scorer::statsbomb::to_shot`). A shot id is an integer or a string of 1 to
 //! [`MAX_SHOT_ID_CHARS`] characters without control characters (it becomes the output's
 //! Kinesis partition key). Every refusal is an [`Invalid`] with a stable [`InvalidKind`] and a
 //! message naming the field.
 
 use scorer::json::{JsonError, OriginalRecord, ShotJson};
+use scorer::statsbomb::{self, StatsbombError};
 use scorer::wyscout::{self, Event, WyscoutError};
 use scorer::Shot;
-use serde::de::IgnoredAny;
+use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::fmt;
@@ -35,6 +39,7 @@ pub const MAX_BEFORE_EVENTS: usize = 5_000;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum InputFormat {
     WyscoutEvent,
+    StatsbombEvent,
     XgoalsShot,
     Original,
 }
@@ -44,6 +49,7 @@ impl InputFormat {
     pub fn name(self) -> &'static str {
         match self {
             InputFormat::WyscoutEvent => "wyscout_event",
+            InputFormat::StatsbombEvent => "statsbomb_event",
             InputFormat::XgoalsShot => "xgoals_shot",
             InputFormat::Original => "original",
         }
@@ -66,25 +72,30 @@ impl ShotId {
         }
     }
 
+    fn bad(shown: &str) -> Invalid {
+        Invalid::new(
+            InvalidKind::BadShotId,
+            format!(
+                "shot_id must be an integer or a string of 1 to {MAX_SHOT_ID_CHARS} \
+                 characters without control characters, got {}",
+                truncate(shown, 80)
+            ),
+        )
+    }
+
+    /// A text id, if it can be a partition key.
+    fn text(s: String) -> Option<ShotId> {
+        let n_chars = s.chars().count();
+        (n_chars > 0 && n_chars <= MAX_SHOT_ID_CHARS && !s.chars().any(char::is_control))
+            .then_some(ShotId::Text(s))
+    }
+
     fn from_json(value: &RawValue) -> Result<ShotId, Invalid> {
-        let bad = || {
-            Invalid::new(
-                InvalidKind::BadShotId,
-                format!(
-                    "shot_id must be an integer or a string of 1 to {MAX_SHOT_ID_CHARS} \
-                     characters without control characters, got {}",
-                    truncate(value.get(), 80)
-                ),
-            )
-        };
+        let bad = || ShotId::bad(value.get());
         let text = value.get().trim();
         if text.starts_with('"') {
             let s: String = serde_json::from_str(text).map_err(|_| bad())?;
-            let n_chars = s.chars().count();
-            if n_chars == 0 || n_chars > MAX_SHOT_ID_CHARS || s.chars().any(char::is_control) {
-                return Err(bad());
-            }
-            Ok(ShotId::Text(s))
+            ShotId::text(s).ok_or_else(bad)
         } else if !text.is_empty()
             && text.len() <= 40
             && text
@@ -204,6 +215,16 @@ struct Envelope<'a> {
     before: Option<&'a RawValue>,
     #[serde(rename = "eventId", default)]
     event_id: Option<IgnoredAny>,
+    #[serde(borrow, default)]
+    statsbomb: Option<&'a RawValue>,
+    /// Every StatsBomb event has one (Wyscout's have `eventSec`): present, whatever its value.
+    #[serde(default, deserialize_with = "present")]
+    timestamp: bool,
+}
+
+/// True for a key that is there, even with `null`.
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
 }
 
 /// Which keys a `shot` object has: the original's pair or xgoals' position.
@@ -265,6 +286,9 @@ pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
         };
         Invalid::new(kind, format!("{what} ({e})"))
     })?;
+    if envelope.statsbomb.is_some() || envelope.timestamp {
+        return statsbomb_record(text, &envelope);
+    }
     match (envelope.event_id.is_some(), envelope.event, envelope.shot) {
         (true, None, None) => bare_wyscout(text, envelope.shot_id),
         (false, Some(event), None) => wrapped_wyscout(event, envelope.before, envelope.shot_id),
@@ -275,7 +299,8 @@ pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
             shot_record(text, shot, envelope.shot_id)
         }
         (false, None, None) => Err(unknown_format(
-            "expected a Wyscout event (eventId), {\"event\": …}, or {\"shot\": …, \"shot_id\": …}",
+            "expected a Wyscout event (eventId), {\"event\": …}, a StatsBomb event (timestamp), \
+             {\"statsbomb\": …}, or {\"shot\": …, \"shot_id\": …}",
         )),
         _ => Err(unknown_format(
             "the record mixes keys of several formats (eventId, event, shot)",
@@ -304,13 +329,52 @@ fn wyscout_invalid(e: WyscoutError) -> Invalid {
     }
 }
 
-fn wyscout_event(json: &str, what: &str) -> Result<Event, Invalid> {
+/// One event of a provider's feed, parsed; `what` names it in the error.
+fn provider_event<E: DeserializeOwned>(
+    json: &str,
+    what: &str,
+    provider: &str,
+) -> Result<E, Invalid> {
     serde_json::from_str(json).map_err(|e| {
         Invalid::new(
             InvalidKind::BadField,
-            format!("{what} is not a valid Wyscout event: {e}"),
+            format!("{what} is not a valid {provider} event: {e}"),
         )
     })
+}
+
+fn wyscout_event(json: &str, what: &str) -> Result<Event, Invalid> {
+    provider_event(json, what, "Wyscout")
+}
+
+/// `before`: at most [`MAX_BEFORE_EVENTS`] events of the provider, kept in the order given.
+fn before_events<E: DeserializeOwned>(
+    before: Option<&RawValue>,
+    provider: &str,
+) -> Result<Vec<E>, Invalid> {
+    let Some(raw) = before else {
+        return Ok(Vec::new());
+    };
+    let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|e| {
+        Invalid::new(
+            InvalidKind::BadField,
+            format!("`before` must be an array of {provider} events: {e}"),
+        )
+    })?;
+    if items.len() > MAX_BEFORE_EVENTS {
+        return Err(Invalid::new(
+            InvalidKind::BadField,
+            format!(
+                "`before` has {} events, more than the {MAX_BEFORE_EVENTS} accepted",
+                items.len()
+            ),
+        ));
+    }
+    items
+        .iter()
+        .enumerate()
+        .map(|(i, item)| provider_event(item.get(), &format!("`before[{i}]`"), provider))
+        .collect()
 }
 
 fn wyscout_shot(event: &Event, before: &[Event]) -> Result<Shot, Invalid> {
@@ -337,31 +401,7 @@ fn wrapped_wyscout(
     shot_id: Option<&RawValue>,
 ) -> Result<Decoded, Invalid> {
     let event = wyscout_event(event.get(), "`event`")?;
-    let before: Vec<Event> = match before {
-        None => Vec::new(),
-        Some(raw) => {
-            let items: Vec<&RawValue> = serde_json::from_str(raw.get()).map_err(|e| {
-                Invalid::new(
-                    InvalidKind::BadField,
-                    format!("`before` must be an array of Wyscout events: {e}"),
-                )
-            })?;
-            if items.len() > MAX_BEFORE_EVENTS {
-                return Err(Invalid::new(
-                    InvalidKind::BadField,
-                    format!(
-                        "`before` has {} events, more than the {MAX_BEFORE_EVENTS} accepted",
-                        items.len()
-                    ),
-                ));
-            }
-            items
-                .iter()
-                .enumerate()
-                .map(|(i, item)| wyscout_event(item.get(), &format!("`before[{i}]`")))
-                .collect::<Result<_, _>>()?
-        }
-    };
+    let before: Vec<Event> = before_events(before, "Wyscout")?;
     // Read in the order given, like the trainer reads its files: Wyscout's own order is not
     // always sorted by eventSec (duels share timestamps, some events are late), so sorting
     // here would change which events count as "before" and part the Lambda from training.
@@ -382,6 +422,57 @@ fn finish_wrapped(
         shot_id,
         shot,
         format: InputFormat::WyscoutEvent,
+    })
+}
+
+/// A bare StatsBomb event (its own `shot` object included) or `{"statsbomb": …, "before": …}`.
+fn statsbomb_record(text: &str, envelope: &Envelope) -> Result<Decoded, Invalid> {
+    let (event, before) = match (envelope.statsbomb, envelope.timestamp) {
+        (Some(event), false)
+            if envelope.event_id.is_none()
+                && envelope.event.is_none()
+                && envelope.shot.is_none() =>
+        {
+            let event = provider_event(event.get(), "`statsbomb`", "StatsBomb")?;
+            (event, before_events(envelope.before, "StatsBomb")?)
+        }
+        (None, true) if envelope.event_id.is_none() && envelope.event.is_none() => {
+            if envelope.before.is_some() {
+                return Err(unknown_format(
+                    "`before` goes with {\"statsbomb\": …}, not with a bare StatsBomb event",
+                ));
+            }
+            (provider_event(text, "the record", "StatsBomb")?, Vec::new())
+        }
+        _ => return Err(unknown_format(
+            "the record mixes keys of several formats (statsbomb, timestamp, eventId, event, shot)",
+        )),
+    };
+    let shot = statsbomb::to_shot(&event, &before).map_err(|e| match e {
+        StatsbombError::NotAShot { .. } => Invalid::new(InvalidKind::NotAShot, e.to_string()),
+        StatsbombError::Json(_)
+        | StatsbombError::BadPeriod { .. }
+        | StatsbombError::UnknownShotType { .. } => {
+            Invalid::new(InvalidKind::BadField, e.to_string())
+        }
+        StatsbombError::NoPosition { .. } | StatsbombError::Shot { .. } => {
+            Invalid::new(InvalidKind::InvalidShot, e.to_string())
+        }
+    })?;
+    let shot_id = match (envelope.shot_id, event.id) {
+        (Some(raw), _) => ShotId::from_json(raw)?,
+        (None, Some(id)) => ShotId::text(id.clone()).ok_or_else(|| ShotId::bad(&id))?,
+        (None, None) => {
+            return Err(Invalid::new(
+                InvalidKind::BadShotId,
+                "shot_id is missing and the StatsBomb event has no id",
+            ))
+        }
+    };
+    Ok(Decoded {
+        shot_id,
+        shot,
+        format: InputFormat::StatsbombEvent,
     })
 }
 
@@ -602,6 +693,118 @@ mod tests {
             "]".repeat(10_000)
         );
         assert!(decode(deep_shot.as_bytes()).is_err());
+    }
+
+    const STATSBOMB_SHOT: &str = r#"{"id": "0b1f-shot", "index": 621, "period": 1,
+        "timestamp": "00:11:15.183", "type": {"id": 16, "name": "Shot"},
+        "play_pattern": {"id": 1, "name": "Regular Play"}, "team": {"id": 217},
+        "location": [105.6, 32.0], "shot": {"statsbomb_xg": 0.07, "type": {"id": 87},
+        "body_part": {"id": 40}, "outcome": {"id": 98}, "end_location": [120.0, 38.0]}}"#;
+    const STATSBOMB_DRIBBLE: &str = r#"{"id": "d", "index": 619, "period": 1,
+        "timestamp": "00:11:14.445", "type": {"id": 14}, "team": {"id": 217},
+        "location": [102.0, 34.0]}"#;
+
+    #[test]
+    fn statsbomb_events_decode_bare_and_wrapped() {
+        let bare = decode(STATSBOMB_SHOT.as_bytes()).unwrap();
+        assert_eq!(bare.format, InputFormat::StatsbombEvent);
+        assert_eq!(bare.shot_id, ShotId::Text("0b1f-shot".into()));
+        assert_eq!(bare.shot.body_part(), BodyPart::RightFoot);
+        assert_eq!(bare.shot.context().secs_since_prev_event, None);
+        let wrapped = format!(
+            r#"{{"statsbomb": {STATSBOMB_SHOT}, "before": [{STATSBOMB_DRIBBLE}], "shot_id": 4}}"#
+        );
+        let w = decode(wrapped.as_bytes()).unwrap();
+        assert_eq!(
+            (w.format, w.shot_id.clone()),
+            (InputFormat::StatsbombEvent, ShotId::Int(4))
+        );
+        assert_eq!(w.shot.at(), bare.shot.at());
+        assert!(w.shot.context().after_take_on_or_duel);
+        // The same shot as the scorer converts it.
+        let events: Vec<statsbomb::Event> = [STATSBOMB_DRIBBLE, STATSBOMB_SHOT]
+            .iter()
+            .map(|t| statsbomb::Event::from_json(t).unwrap())
+            .collect();
+        assert_eq!(
+            w.shot,
+            statsbomb::to_shot(&events[1], &events[..1]).unwrap()
+        );
+        assert_eq!(InputFormat::StatsbombEvent.name(), "statsbomb_event");
+    }
+
+    #[test]
+    fn hostile_statsbomb_records_are_refused_with_their_kind() {
+        use InvalidKind::*;
+        let with = |from: &str, to: &str| {
+            assert_eq!(STATSBOMB_SHOT.matches(from).count(), 1, "{from}");
+            STATSBOMB_SHOT.replace(from, to)
+        };
+        let wrap =
+            |event: &str, before: &str| format!(r#"{{"statsbomb": {event}, "before": {before}}}"#);
+        assert_eq!(
+            kind_of(&with(
+                r#""type": {"id": 16, "name": "Shot"}"#,
+                r#""type": {"id": 30}"#
+            )),
+            NotAShot
+        );
+        assert_eq!(kind_of(&with(r#""period": 1"#, r#""period": 5"#)), NotAShot);
+        assert_eq!(kind_of(&with(r#""period": 1"#, r#""period": 7"#)), BadField);
+        assert_eq!(
+            kind_of(&with(r#""type": {"id": 87}"#, r#""type": {"id": 1}"#)),
+            BadField
+        );
+        assert_eq!(kind_of(&with("00:11:15.183", "11:15")), BadField);
+        assert_eq!(
+            kind_of(&with(
+                r#""timestamp": "00:11:15.183""#,
+                r#""timestamp": null"#
+            )),
+            BadField
+        );
+        assert_eq!(kind_of(&with("[105.6, 32.0]", "[]")), InvalidShot);
+        assert_eq!(
+            kind_of(&with("[105.6, 32.0]", "[1000.0, 32.0]")),
+            InvalidShot
+        );
+        assert_eq!(kind_of(&with(r#""id": "0b1f-shot", "#, "")), BadShotId);
+        assert_eq!(kind_of(&with("0b1f-shot", r"a\u0007b")), BadShotId);
+        assert_eq!(kind_of(&with("0b1f-shot", &"x".repeat(300))), BadShotId);
+        assert_eq!(kind_of(&wrap(STATSBOMB_SHOT, "3")), BadField);
+        assert_eq!(
+            kind_of(&wrap(STATSBOMB_SHOT, r#"[{"index": 1}]"#)),
+            BadField
+        );
+        assert_eq!(kind_of(&wrap("7", "[]")), BadField);
+        let too_many = format!(
+            "[{}]",
+            vec![STATSBOMB_DRIBBLE; MAX_BEFORE_EVENTS + 1].join(",")
+        );
+        assert_eq!(kind_of(&wrap(STATSBOMB_SHOT, &too_many)), BadField);
+        // Keys of two formats, or `before` with a bare event.
+        assert_eq!(
+            kind_of(&format!(
+                r#"{{"statsbomb": {STATSBOMB_SHOT}, "event": {WYSCOUT_SHOT}}}"#
+            )),
+            UnknownFormat
+        );
+        assert_eq!(
+            kind_of(&with(r#""index": 621"#, r#""index": 621, "eventId": 10"#)),
+            UnknownFormat
+        );
+        assert_eq!(
+            kind_of(&with(r#""index": 621"#, r#""index": 621, "before": []"#)),
+            UnknownFormat
+        );
+        assert_eq!(
+            kind_of(&format!(
+                r#"{{"statsbomb": {STATSBOMB_SHOT}, "timestamp": "00:00:01"}}"#
+            )),
+            UnknownFormat
+        );
+        let e = decode(with("[105.6, 32.0]", "[1000.0, 32.0]").as_bytes()).unwrap_err();
+        assert!(e.reason.contains("621"), "names the event: {e}");
     }
 
     #[test]

@@ -219,6 +219,9 @@ pub struct ShotDetails {
 /// the conversion reads. Unknown fields are skipped.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Event {
+    /// StatsBomb's event id (a UUID), if present.
+    #[serde(default)]
+    pub id: Option<String>,
     /// Position of the event in the match's file (StatsBomb's `index`), which names it in
     /// errors.
     pub index: u64,

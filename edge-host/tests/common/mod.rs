@@ -356,12 +356,49 @@ pub fn bad_records() -> Vec<(Vec<u8>, &'static str)> {
         (br#"{"shot": {"x_m": 100, "y_m": 30, "rm -rf": true}, "shot_id": 3}"#.to_vec(), "bad_field"),
         (format!("{}{}", "[".repeat(5000), "]".repeat(5000)).into_bytes(), "unknown_format"),
         (br#"{"eventId": 8, "id": 1, "matchId": 1, "teamId": 1, "subEventId": 85, "matchPeriod": "1H", "eventSec": 1.0, "positions": [{"x": 50, "y": 50}], "tags": []}"#.to_vec(), "not_a_shot"),
+        (br#"{"id": "p", "index": 3, "period": 1, "timestamp": "00:01:02.500", "type": {"id": 30}, "team": {"id": 1}, "location": [60.0, 40.0]}"#.to_vec(), "not_a_shot"),
+        (br#"{"statsbomb": {"id": "s", "index": 4, "period": 1, "timestamp": "25:99", "type": {"id": 16}, "team": {"id": 1}, "location": [108.0, 40.0], "shot": {"type": {"id": 87}}}}"#.to_vec(), "bad_field"),
     ]
 }
 
-/// Records in the original system's format and xgoals' own, with their shots.
+/// A StatsBomb match from the shared data (read in place): its raw events, in file order.
+pub fn statsbomb_match() -> Vec<serde_json::Value> {
+    let path = repo_path("../shared/data/statsbomb/statsbomb_15986_event.json.gz");
+    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(file)
+        .read_to_string(&mut text)
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}
+
+/// Records in the original system's format, xgoals' own and StatsBomb's (a real match's first
+/// three shots: wrapped with the 20 raw events before them, and bare), with their shots as
+/// the scorer crate converts them natively.
 pub fn other_format_records() -> Vec<(Vec<u8>, Shot, serde_json::Value)> {
     let mut out = Vec::new();
+    let raw = statsbomb_match();
+    let events: Vec<scorer::statsbomb::Event> = raw
+        .iter()
+        .map(|v| serde_json::from_value(v.clone()).unwrap())
+        .collect();
+    for (k, (i, whole)) in scorer::statsbomb::shots(&events).take(3).enumerate() {
+        let id = raw[i]["id"].clone();
+        let (record, shot) = if k < 2 {
+            let before = &raw[i.saturating_sub(20)..i];
+            let parsed_before = &events[i.saturating_sub(20)..i];
+            let record = serde_json::json!({"statsbomb": raw[i], "before": before});
+            let shot = scorer::statsbomb::to_shot(&events[i], parsed_before).unwrap();
+            assert_eq!(Ok(shot), whole, "20 events are context enough");
+            (record, shot)
+        } else {
+            (
+                raw[i].clone(),
+                scorer::statsbomb::to_shot(&events[i], &[]).unwrap(),
+            )
+        };
+        out.push((serde_json::to_vec(&record).unwrap(), shot, id));
+    }
     for (i, (d, a)) in [(11.0f32, 0.6f32), (16.5, 0.42), (25.0, 0.2), (6.0, 1.0)]
         .into_iter()
         .enumerate()
