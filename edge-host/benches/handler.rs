@@ -8,7 +8,8 @@
 //!   10,000 records, with `scorer.wasm` in wasmtime and with the native scorer in the same
 //!   run. Records are real World Cup shots from `../shared/data` (read in place) in three
 //!   formats: Wyscout events with the 5 events before them, the Wyscout shot event alone, and
-//!   the original system's distance/angle records. One thread, so records/s is per core.
+//!   the original system's distance/angle records; and the shots of the three StatsBomb
+//!   matches, with the 15 events before them and alone. One thread, so records/s is per core.
 //! - **Cold start**: the `edge-host` binary started afresh, `invoke` on
 //!   `testdata/events/kinesis-mixed.json`, from process start to the first scored batch, with the
 //!   module compiled by Cranelift and with the precompiled `.cwasm`; the model read (a local
@@ -24,7 +25,9 @@ mod fixtures;
 
 use common::{ms, time, Timing};
 use edge_host::registry::{self, FetchedModel};
-use fixtures::{record_batch, repo_path, wasm_and_native_handlers, world_cup_records};
+use fixtures::{
+    record_batch, repo_path, statsbomb_records, wasm_and_native_handlers, world_cup_records,
+};
 use std::path::PathBuf;
 use std::process::Command;
 use std::time::Instant;
@@ -66,13 +69,16 @@ fn model() -> (FetchedModel, String) {
 fn main() {
     let (model, label) = model();
     let records = world_cup_records();
+    let (statsbomb_wrapped, statsbomb_bare) = statsbomb_records();
     let (mut wasm, mut native) = wasm_and_native_handlers(model.clone());
 
     println!();
     println!(
         "Handler::process (decode + features + score + encode, sinks excluded), {label}; \
-         {} real World Cup shots cycled; median of {REPS} runs; one thread.",
-        records.wrapped.len()
+         {} real World Cup shots and {} StatsBomb shots cycled; median of {REPS} runs; one \
+         thread.",
+        records.wrapped.len(),
+        statsbomb_bare.len()
     );
     println!();
     println!("| records | batch | wasmtime records/s | native records/s | wasmtime / native |");
@@ -81,6 +87,8 @@ fn main() {
         ("Wyscout event + 5 before", &records.wrapped),
         ("Wyscout event alone", &records.bare),
         ("original distance/angle", &records.original),
+        ("StatsBomb event + 15 before", &statsbomb_wrapped),
+        ("StatsBomb event alone", &statsbomb_bare),
     ] {
         for n in [100, 1_000, 10_000] {
             let input = record_batch(records, n);

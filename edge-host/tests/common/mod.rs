@@ -361,15 +361,56 @@ pub fn bad_records() -> Vec<(Vec<u8>, &'static str)> {
     ]
 }
 
-/// A StatsBomb match from the shared data (read in place): its raw events, in file order.
-pub fn statsbomb_match() -> Vec<serde_json::Value> {
-    let path = repo_path("../shared/data/statsbomb/statsbomb_15986_event.json.gz");
+/// The three StatsBomb matches of the shared data (read in place), decompressed.
+const STATSBOMB_FILES: [&str; 3] = [
+    "statsbomb_15986_event.json.gz",
+    "statsbomb_3788741_event.json.gz",
+    "statsbomb_event.json.gz",
+];
+
+fn statsbomb_text(file: &str) -> String {
+    let path = repo_path("../shared/data/statsbomb").join(file);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = String::new();
     flate2::read::GzDecoder::new(file)
         .read_to_string(&mut text)
         .unwrap();
-    serde_json::from_str(&text).unwrap()
+    text
+}
+
+/// A StatsBomb match from the shared data: its raw events, in file order.
+pub fn statsbomb_match() -> Vec<serde_json::Value> {
+    serde_json::from_str(&statsbomb_text(STATSBOMB_FILES[0])).unwrap()
+}
+
+/// Every shot of the three StatsBomb matches as producers would send it: (`{"statsbomb": …,
+/// "before": [the 15 events before it]}` with each event's own text, the shot event alone).
+/// StatsBomb records about three events (receipts, carries, pressures) for each of Wyscout's,
+/// so 15 cover about what Wyscout's 5 do.
+pub fn statsbomb_records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
+    let (mut wrapped, mut bare) = (Vec::new(), Vec::new());
+    for file in STATSBOMB_FILES {
+        let text = statsbomb_text(file);
+        let raw: Vec<&serde_json::value::RawValue> = serde_json::from_str(&text).unwrap();
+        let events = scorer::statsbomb::parse_events(&text).unwrap();
+        for (i, shot) in scorer::statsbomb::shots(&events) {
+            shot.unwrap();
+            let before: Vec<&str> = raw[i.saturating_sub(15)..i]
+                .iter()
+                .map(|r| r.get())
+                .collect();
+            wrapped.push(
+                format!(
+                    r#"{{"statsbomb":{},"before":[{}]}}"#,
+                    raw[i].get(),
+                    before.join(",")
+                )
+                .into_bytes(),
+            );
+            bare.push(raw[i].get().as_bytes().to_vec());
+        }
+    }
+    (wrapped, bare)
 }
 
 /// Records in the original system's format, xgoals' own and StatsBomb's (a real match's first
