@@ -197,21 +197,15 @@ mod tests {
         p
     }
 
-    fn tmp(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("xgoals-sb-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
-    }
-
     #[test]
     fn bad_events_are_skipped_and_counted_and_bad_files_are_errors_naming_them() {
-        let d = tmp("bad");
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
         let bad_shot = SHOT
             .replace(r#""id": 88"#, r#""id": 12345"#)
             .replace("\"index\": 5", "\"index\": 6");
         let text = format!(r#"[{PASS}, {{"index": "x"}}, 17, {SHOT}, {bad_shot}]"#);
-        let got = load(&[file(&d, "m.json", &text)], &|_| {}).unwrap();
+        let got = load(&[file(d, "m.json", &text)], &|_| {}).unwrap();
         assert_eq!(got.table.rows.len(), 1);
         assert_eq!((got.table.skipped_events, got.table.skipped_shots), (2, 1));
         assert!(got
@@ -228,24 +222,24 @@ mod tests {
             ("cut.json", &format!("[{PASS}")[..]),
             ("bin.json", "\u{0}\u{1}"),
         ] {
-            let e = load(&[file(&d, name, text)], &|_| {}).unwrap_err();
+            let e = load(&[file(d, name, text)], &|_| {}).unwrap_err();
             assert!(format!("{e:#}").contains(name), "{e:#}");
         }
-        let gz = file(&d, "trunc.json.gz", "");
+        let gz = file(d, "trunc.json.gz", "");
         std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
         assert!(format!("{:#}", load(&[gz], &|_| {}).unwrap_err()).contains("trunc.json.gz"));
         assert!(load(&[], &|_| {}).is_err());
-        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]
     fn the_comparison_leaves_out_shots_without_provider_xg() {
-        let d = tmp("cmp");
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
         let no_xg = SHOT
             .replace(r#""statsbomb_xg": 0.78"#, r#""statsbomb_xg": null"#)
             .replace("\"index\": 5", "\"index\": 7");
         let shots = load(
-            &[file(&d, "m.json", &format!("[{PASS}, {SHOT}, {no_xg}]"))],
+            &[file(d, "m.json", &format!("[{PASS}, {SHOT}, {no_xg}]"))],
             &|_| {},
         )
         .unwrap();
@@ -255,7 +249,6 @@ mod tests {
         assert!((c.mean_abs_diff - 0.08).abs() < 1e-12);
         assert!((c.provider.sum_xg - 0.78).abs() < 1e-12);
         assert!(to_text(&c).contains("1 shots without statsbomb_xg"));
-        let _ = std::fs::remove_dir_all(&d);
     }
 
     #[test]

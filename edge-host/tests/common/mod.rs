@@ -222,7 +222,12 @@ pub fn world_cup_all() -> Vec<Event> {
 
 /// The World Cup events file's text, decompressed.
 fn world_cup_text() -> String {
-    let path = repo_path("../shared/data/wyscout/events_World_Cup.json.gz");
+    shared_text("wyscout/events_World_Cup.json.gz")
+}
+
+/// A gzipped file of `../shared/data` (read in place), decompressed.
+fn shared_text(rel: &str) -> String {
+    let path = repo_path("../shared/data").join(rel);
     let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut text = String::new();
     flate2::read::GzDecoder::new(file)
@@ -369,13 +374,7 @@ const STATSBOMB_FILES: [&str; 3] = [
 ];
 
 fn statsbomb_text(file: &str) -> String {
-    let path = repo_path("../shared/data/statsbomb").join(file);
-    let file = std::fs::File::open(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(file)
-        .read_to_string(&mut text)
-        .unwrap();
-    text
+    shared_text(&format!("statsbomb/{file}"))
 }
 
 /// A StatsBomb match from the shared data: its raw events, in file order.
