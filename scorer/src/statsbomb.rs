@@ -179,9 +179,9 @@ pub struct Ref {
     pub id: u32,
 }
 
-/// A team reference: StatsBomb team ids.
+/// A team or player reference (`{"id": …, "name": …}` with a wider id); only the id is kept.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-pub struct TeamRef {
+pub struct EntityRef {
     pub id: u64,
 }
 
@@ -231,9 +231,9 @@ pub struct Event {
     pub secs: f64,
     #[serde(rename = "type")]
     pub kind: Ref,
-    pub team: TeamRef,
+    pub team: EntityRef,
     #[serde(default)]
-    pub player: Option<TeamRef>,
+    pub player: Option<EntityRef>,
     #[serde(default)]
     pub play_pattern: Option<Ref>,
     /// `[x, y]` (some feeds add a height); missing on events without one.
