@@ -46,16 +46,32 @@ fn invoke_prints_predictions_dead_letters_and_the_response() {
             "invalid_shot",
             "not_a_shot",
             "bad_json",
-            "unknown_format"
+            "unknown_format",
+            "bad_field"
         ]
     );
-    assert_eq!(rest.len(), 5, "4 predictions + the response: {stdout}");
+    assert_eq!(rest.len(), 6, "5 predictions + the response: {stdout}");
     let model = std::fs::read(repo_path(MODEL)).unwrap();
     let version = format!("file-{}", &edge_host::registry::sha256_hex(&model)[..12]);
-    for line in &rest[..4] {
-        assert_eq!(prediction(line.as_bytes()).2, version);
-    }
-    assert_eq!(rest[4], r#"{"batchItemFailures":[]}"#);
+    let formats: Vec<String> = rest[..5]
+        .iter()
+        .map(|line| {
+            assert_eq!(prediction(line.as_bytes()).2, version);
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            v["input_format"].as_str().unwrap().to_string()
+        })
+        .collect();
+    assert_eq!(
+        formats,
+        [
+            "wyscout_event",
+            "wyscout_event",
+            "xgoals_shot",
+            "original",
+            "statsbomb_event"
+        ]
+    );
+    assert_eq!(rest[5], r#"{"batchItemFailures":[]}"#);
     let timing = stderr(&o);
     assert!(timing.contains("\"to_first_scored_batch_ms\""), "{timing}");
 
@@ -86,9 +102,9 @@ fn a_model_folder_is_named_by_its_manifest() {
             .map(|l| prediction(l.as_bytes()).2)
             .collect()
     };
-    assert_eq!(versions("m-0123456789ab"), ["m-0123456789ab"; 4]);
+    assert_eq!(versions("m-0123456789ab"), ["m-0123456789ab"; 5]);
     // A manifest without a usable version: the folder's name.
-    assert_eq!(versions("../bad"), ["any-name"; 4]);
+    assert_eq!(versions("../bad"), ["any-name"; 5]);
 }
 
 #[test]

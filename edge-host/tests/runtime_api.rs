@@ -169,16 +169,16 @@ async fn the_lambda_runtime_loop_scores_a_kinesis_event() {
 
     let out = read_all(&k, "xg-out").await;
     let dead = read_all(&k, "xg-dead").await;
-    // kinesis-mixed.json: 4 shots (Wyscout with and without context, xgoals, original) and 5
-    // bad records, delivered twice.
-    assert_eq!((out.len(), dead.len()), (8, 10));
+    // kinesis-mixed.json: 5 shots (Wyscout with and without context, xgoals, original,
+    // StatsBomb with context) and 6 bad records, delivered twice.
+    assert_eq!((out.len(), dead.len()), (10, 12));
     assert_eq!(
-        out[..4],
-        out[4..],
+        out[..5],
+        out[5..],
         "a replayed event gives identical records"
     );
-    assert_eq!(dead[..5], dead[5..]);
-    for (_, data) in &out[..4] {
+    assert_eq!(dead[..6], dead[6..]);
+    for (_, data) in &out[..5] {
         assert_eq!(prediction(data).2, "v1");
     }
     let logged = std::fs::read_to_string(log.path()).unwrap();
@@ -190,8 +190,8 @@ async fn the_lambda_runtime_loop_scores_a_kinesis_event() {
         .collect();
     assert_eq!(emf.len(), 2, "one EMF line per invocation: {logged}");
     assert_eq!(emf[0]["FunctionName"], "xgoals-edge");
-    assert_eq!(emf[0]["RecordsIn"], 9);
-    assert_eq!(emf[0]["DeadLetters"], 5);
+    assert_eq!(emf[0]["RecordsIn"], 11);
+    assert_eq!(emf[0]["DeadLetters"], 6);
 }
 
 #[tokio::test]
