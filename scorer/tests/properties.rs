@@ -105,6 +105,66 @@ proptest! {
         }
     }
 
+    /// Any StatsBomb location (even far off the pitch) gives a shot near the pitch or a typed
+    /// error, never a clamp or a panic; the location and its mirror across the long axis give
+    /// mirrored shots.
+    #[test]
+    fn statsbomb_locations_map_onto_the_pitch_or_are_refused(
+        x in -60.0f64..200.0,
+        y in -60.0f64..150.0,
+        prev in proptest::option::of((-60.0f64..200.0, -60.0f64..150.0)),
+    ) {
+        use scorer::statsbomb::{self, Event};
+        let event = |x: f64, y: f64, prev: Option<(f64, f64)>| {
+            let shot = Event::from_json(&format!(
+                r#"{{"index": 2, "period": 1, "timestamp": "00:10:00.000", "type": {{"id": 16}},
+                "team": {{"id": 1}}, "location": [{x}, {y}], "shot": {{"type": {{"id": 87}}}}}}"#
+            )).unwrap();
+            let before: Vec<Event> = prev.into_iter().map(|(px, py)| Event::from_json(&format!(
+                r#"{{"index": 1, "period": 1, "timestamp": "00:09:58.000", "type": {{"id": 30}},
+                "team": {{"id": 2}}, "location": [{px}, {py}]}}"#
+            )).unwrap()).collect();
+            statsbomb::to_shot(&shot, &before)
+        };
+        match event(x, y, prev) {
+            Ok(shot) => {
+                prop_assert!(shot.at().is_near_pitch());
+                let mirrored = event(x, 80.0 - y, prev.map(|(px, py)| (px, 80.0 - py))).unwrap();
+                let (a, b) = (features::extract(&shot.mirrored()), features::extract(&mirrored));
+                for (f, (a, b)) in features::FEATURES.iter().zip(a.iter().zip(b)) {
+                    prop_assert!((a - b).abs() <= 1e-3 || (a.is_nan() && b.is_nan()), "{}: {a} vs {b}", f.name);
+                }
+            }
+            Err(statsbomb::StatsbombError::Shot { .. }) => {}
+            Err(e) => prop_assert!(false, "unexpected error {e}"),
+        }
+    }
+
+    /// StatsBomb event text of any shape: an error or an event, never a panic, and a parsed
+    /// shot converts or fails with a typed error.
+    #[test]
+    fn arbitrary_statsbomb_text_never_panics(
+        index in any::<i64>(),
+        period in any::<i16>(),
+        ts in "[0-9:.a]{0,14}",
+        kind in prop_oneof![Just(16u32), Just(30), any::<u32>()],
+        shot_kind in any::<u32>(),
+        loc in proptest::collection::vec(-1e6f64..1e6, 0..4),
+        cut in 0usize..400,
+    ) {
+        use scorer::statsbomb::{self, Event};
+        let loc: Vec<String> = loc.iter().map(f64::to_string).collect();
+        let text = format!(
+            r#"{{"index": {index}, "period": {period}, "timestamp": "{ts}", "type": {{"id": {kind}}},
+            "team": {{"id": 7}}, "location": [{}], "shot": {{"type": {{"id": {shot_kind}}}}}}}"#,
+            loc.join(", ")
+        );
+        let text = &text[..cut.min(text.len())];
+        if let Ok(e) = Event::from_json(text) {
+            let _ = statsbomb::to_shot(&e, std::slice::from_ref(&e));
+        }
+    }
+
     #[test]
     fn arbitrary_flat_records_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..40)) {
         if let Ok(shot) = Shot::from_flat(&bytes) {
