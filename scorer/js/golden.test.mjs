@@ -57,3 +57,68 @@ test("bad input throws with a reason", () => {
   bad[8] = 77; // unknown body part code
   assert.ok(Number.isNaN(scorer.scoreFlat(bad)[0]));
 });
+
+// Raw provider events: a shot from Wyscout's or StatsBomb's feed, with the events before it,
+// must score exactly like the same shot written in xgoals' shot JSON.
+const sbShot = (extra = {}) => ({
+  id: "s1", index: 40, period: 1, timestamp: "00:30:00.000", type: { id: 16, name: "Shot" },
+  team: { id: 1 }, location: [108, 40],
+  shot: { type: { id: 87 }, body_part: { id: 40 }, outcome: { id: 98 }, statsbomb_xg: 0.3,
+    end_location: [120, 41, 1] },
+  ...extra,
+});
+const sbCross = {
+  id: "p1", index: 39, period: 1, timestamp: "00:29:58.000", type: { id: 30 }, team: { id: 1 },
+  location: [60, 40], pass: { cross: true },
+};
+const bitsHex = (x) => bitsOf(x).toString(16).padStart(8, "0");
+
+test("raw provider events score like the same shot in xgoals' JSON", () => {
+  const scorer = new pkg.Scorer(model);
+  const json = (o) => scorer.scoreJson(JSON.stringify(o));
+  // StatsBomb's penalty spot is xgoals' (94, 34), exactly.
+  const penalty = sbShot({ shot: { type: { id: 88 }, body_part: { id: 40 } } });
+  assert.equal(
+    bitsHex(scorer.scoreStatsbomb(JSON.stringify(penalty), "[]")),
+    bitsHex(json({ x_m: 94, y_m: 34, body_part: "right_foot", kind: "penalty" })),
+  );
+  // An open-play shot after a cross from the centre spot two seconds before.
+  const withCross = scorer.scoreStatsbomb(JSON.stringify(sbShot()), JSON.stringify([sbCross]));
+  assert.equal(
+    bitsHex(withCross),
+    bitsHex(json({
+      x_m: 94, y_m: 34, body_part: "right_foot", after_cross: true,
+      secs_since_prev_event: 2, prev_event_x_m: 52.5, prev_event_y_m: 34,
+    })),
+  );
+  // The context counts: the same shot alone scores differently.
+  assert.notEqual(bitsHex(scorer.scoreStatsbomb(JSON.stringify(sbShot()), "[]")), bitsHex(withCross));
+  // Wyscout's spot (89 %, 50 %) is (93.45, 34).
+  const wyscout = {
+    id: 5, matchId: 1, teamId: 1, playerId: 2, eventId: 3, subEventId: 35, matchPeriod: "1H",
+    eventSec: 1800, positions: [{ x: 89, y: 50 }], tags: [{ id: 402 }, { id: 101 }],
+  };
+  assert.equal(
+    bitsHex(scorer.scoreWyscout(JSON.stringify(wyscout), "[]")),
+    bitsHex(json({ x_m: 93.45, y_m: 34, body_part: "right_foot", kind: "penalty" })),
+  );
+  // What the feed says about the outcome never moves the number.
+  const goal = sbShot();
+  goal.shot = { ...goal.shot, outcome: { id: 97 }, statsbomb_xg: 0.99, end_location: [120, 40] };
+  assert.equal(
+    bitsHex(scorer.scoreStatsbomb(JSON.stringify(goal), JSON.stringify([sbCross]))),
+    bitsHex(withCross),
+  );
+});
+
+test("bad provider events throw with a reason", () => {
+  const scorer = new pkg.Scorer(model);
+  assert.throws(() => scorer.scoreStatsbomb(JSON.stringify(sbCross), "[]"), /not a shot/);
+  assert.throws(() => scorer.scoreStatsbomb(JSON.stringify(sbShot({ period: 5 })), "[]"), /not a shot/);
+  assert.throws(() => scorer.scoreStatsbomb(JSON.stringify(sbShot({ timestamp: "30:00" })), "[]"), /timestamp/);
+  assert.throws(() => scorer.scoreStatsbomb(JSON.stringify(sbShot({ location: [900, 40] })), "[]"), /off the/);
+  assert.throws(() => scorer.scoreStatsbomb(JSON.stringify(sbShot()), "{}"), /`before` must be a JSON array/);
+  assert.throws(() => scorer.scoreStatsbomb("{", "[]"), /malformed/);
+  assert.throws(() => scorer.scoreWyscout('{"eventId": 10}', "[]"), /malformed Wyscout event/);
+  assert.throws(() => scorer.scoreWyscout("{}", "[1]"), /malformed|Wyscout/);
+});

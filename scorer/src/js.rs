@@ -8,13 +8,33 @@
 //! await init();
 //! const scorer = new Scorer(new Uint8Array(await (await fetch("model.xgm")).arrayBuffer()));
 //! scorer.scoreJson('{"x_m": 94, "y_m": 34, "body_part": "right_foot"}'); // → 0.07…
+//! // A provider's raw shot event, with the match's events before it (oldest first) as context:
+//! scorer.scoreWyscout(JSON.stringify(shotEvent), JSON.stringify(eventsBefore));
+//! scorer.scoreStatsbomb(JSON.stringify(shotEvent), JSON.stringify(eventsBefore));
 //! ```
 
 use crate::features::{self, FEATURE_SET_ID};
 use crate::json;
 use crate::model::Model;
 use crate::shot::{Shot, FLAT_SHOT_BYTES};
+use crate::{statsbomb, wyscout};
 use wasm_bindgen::prelude::*;
+
+fn js_error(e: impl core::fmt::Display) -> JsError {
+    JsError::new(&e.to_string())
+}
+
+/// Parses `before`: a JSON array of a provider's events.
+fn events<E: serde::de::DeserializeOwned>(
+    before_json: &str,
+    provider: &str,
+) -> Result<Vec<E>, JsError> {
+    serde_json::from_str(before_json).map_err(|e| {
+        JsError::new(&format!(
+            "`before` must be a JSON array of {provider} events: {e}"
+        ))
+    })
+}
 
 /// A loaded model, ready to score shots.
 #[wasm_bindgen]
@@ -67,6 +87,28 @@ impl Scorer {
             }
         }
         Ok(out)
+    }
+
+    /// xG of a Wyscout shot event (JSON), with the events before it in the same match as a
+    /// JSON array, oldest first (`"[]"` for none); converted by the same code as the trainer's.
+    /// Throws if the JSON is malformed or the event is not a shot for xG.
+    #[wasm_bindgen(js_name = scoreWyscout)]
+    pub fn score_wyscout(&self, event_json: &str, before_json: &str) -> Result<f32, JsError> {
+        let event = wyscout::Event::from_json(event_json).map_err(js_error)?;
+        let before: Vec<wyscout::Event> = events(before_json, "Wyscout")?;
+        let shot = wyscout::to_shot(&event, &before).map_err(js_error)?;
+        Ok(self.model.score(&shot))
+    }
+
+    /// xG of a StatsBomb shot event (JSON), with the events before it in the same match as a
+    /// JSON array, oldest first (`"[]"` for none). Throws if the JSON is malformed or the event
+    /// is not a shot for xG.
+    #[wasm_bindgen(js_name = scoreStatsbomb)]
+    pub fn score_statsbomb(&self, event_json: &str, before_json: &str) -> Result<f32, JsError> {
+        let event = statsbomb::Event::from_json(event_json).map_err(js_error)?;
+        let before: Vec<statsbomb::Event> = events(before_json, "StatsBomb")?;
+        let shot = statsbomb::to_shot(&event, &before).map_err(js_error)?;
+        Ok(self.model.score(&shot))
     }
 
     /// The feature row of one shot in xgoals' shot JSON (NaN = missing).

@@ -512,6 +512,8 @@ mod tests {
         // Penalty spot, posts, corners, centre spot.
         assert!(close(location_m(108.0, 40.0), 94.0, 34.0));
         assert_eq!(pitch::distance_to_goal_m(location_m(108.0, 40.0)), 11.0);
+        // Exactly: the spot is the spot, so a StatsBomb penalty is xgoals' penalty.
+        assert_eq!(location_m(108.0, 40.0), Point::PENALTY_SPOT);
         assert!(close(location_m(120.0, 36.0), 105.0, 34.0 - 3.66));
         assert!(close(location_m(120.0, 44.0), 105.0, 34.0 + 3.66));
         assert!(close(location_m(0.0, 0.0), 0.0, 0.0));
