@@ -8,7 +8,7 @@
 //! |---|---|---|
 //! | [`InputFormat::WyscoutEvent`] | a bare Wyscout event (has `eventId`) | the event's `id` |
 //! | [`InputFormat::WyscoutEvent`] | `{"event": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
-//! | [`InputFormat::StatsbombEvent`] | a bare StatsBomb event (has `timestamp`) | the event's `id` |
+//! | [`InputFormat::StatsbombEvent`] | a bare StatsBomb event (has `index`, `period` and `timestamp`) | the event's `id` |
 //! | [`InputFormat::StatsbombEvent`] | `{"statsbomb": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
 //! | [`InputFormat::XgoalsShot`] | `{"shot": {"x_m": …, …}, "shot_id": …}` (see `scorer::json`) | `shot_id` |
 //! | [`InputFormat::Original`] | `{"shot": {"distance_to_goal": m, "angle_to_goal": rad}, "shot_id": …}` | `shot_id` |
@@ -217,9 +217,21 @@ struct Envelope<'a> {
     event_id: Option<IgnoredAny>,
     #[serde(borrow, default)]
     statsbomb: Option<&'a RawValue>,
-    /// Every StatsBomb event has one (Wyscout's have `eventSec`): present, whatever its value.
+    /// Every StatsBomb event has these three, present whatever their values (a producer may
+    /// well add a `timestamp` of its own to another format, but not all three).
     #[serde(default, deserialize_with = "present")]
     timestamp: bool,
+    #[serde(default, deserialize_with = "present")]
+    index: bool,
+    #[serde(default, deserialize_with = "present")]
+    period: bool,
+}
+
+impl Envelope<'_> {
+    /// The record is a bare StatsBomb event.
+    fn is_bare_statsbomb(&self) -> bool {
+        self.timestamp && self.index && self.period
+    }
 }
 
 /// True for a key that is there, even with `null`.
@@ -303,7 +315,7 @@ pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
         };
         Invalid::new(kind, format!("{what} ({e})"))
     })?;
-    if envelope.statsbomb.is_some() || envelope.timestamp {
+    if envelope.statsbomb.is_some() || envelope.is_bare_statsbomb() {
         return statsbomb_record(text, &envelope);
     }
     match (envelope.event_id.is_some(), envelope.event, envelope.shot) {
@@ -444,27 +456,29 @@ fn finish_wrapped(
 
 /// A bare StatsBomb event (its own `shot` object included) or `{"statsbomb": …, "before": …}`.
 fn statsbomb_record(text: &str, envelope: &Envelope) -> Result<Decoded, Invalid> {
-    let (event, before) = match (envelope.statsbomb, envelope.timestamp) {
-        (Some(event), false)
-            if envelope.event_id.is_none()
-                && envelope.event.is_none()
-                && envelope.shot.is_none() =>
-        {
-            let event = provider_event(event.get(), "`statsbomb`", "StatsBomb")?;
-            (event, before_events(envelope.before, "StatsBomb")?)
-        }
-        (None, true) if envelope.event_id.is_none() && envelope.event.is_none() => {
-            if envelope.before.is_some() {
-                return Err(unknown_format(
-                    "`before` goes with {\"statsbomb\": …}, not with a bare StatsBomb event",
-                ));
+    let (event, before) =
+        match (envelope.statsbomb, envelope.is_bare_statsbomb()) {
+            (Some(event), false)
+                if envelope.event_id.is_none()
+                    && envelope.event.is_none()
+                    && envelope.shot.is_none() =>
+            {
+                let event = provider_event(event.get(), "`statsbomb`", "StatsBomb")?;
+                (event, before_events(envelope.before, "StatsBomb")?)
             }
-            (provider_event(text, "the record", "StatsBomb")?, Vec::new())
-        }
-        _ => return Err(unknown_format(
-            "the record mixes keys of several formats (statsbomb, timestamp, eventId, event, shot)",
-        )),
-    };
+            (None, true) if envelope.event_id.is_none() && envelope.event.is_none() => {
+                if envelope.before.is_some() {
+                    return Err(unknown_format(
+                        "`before` goes with {\"statsbomb\": …}, not with a bare StatsBomb event",
+                    ));
+                }
+                (provider_event(text, "the record", "StatsBomb")?, Vec::new())
+            }
+            _ => return Err(unknown_format(
+                "the record mixes keys of several formats (statsbomb, a bare StatsBomb event's \
+             index/period/timestamp, eventId, event, shot)",
+            )),
+        };
     finish_statsbomb(event, &before, envelope.shot_id)
 }
 
@@ -758,6 +772,42 @@ mod tests {
         assert_eq!(InputFormat::StatsbombEvent.name(), "statsbomb_event");
     }
 
+    /// Producers add metadata of their own; a `timestamp` key alone must not turn another
+    /// format's record into a StatsBomb one.
+    #[test]
+    fn a_timestamp_alone_does_not_make_a_statsbomb_record() {
+        let extra = r#""timestamp": "2026-11-27T10:00:00Z", "#;
+        let x = decode(
+            format!(r#"{{{extra}"shot": {{"x_m": 94.5, "y_m": 30}}, "shot_id": 7}}"#).as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(x.format, InputFormat::XgoalsShot);
+        let o = format!(
+            r#"{{{extra}"shot": {{"distance_to_goal": 11.0, "angle_to_goal": 0.6}}, "shot_id": 8}}"#
+        );
+        assert_eq!(decode(o.as_bytes()).unwrap().format, InputFormat::Original);
+        let bare = WYSCOUT_SHOT.replacen('{', &format!("{{{extra}"), 1);
+        assert_eq!(
+            decode(bare.as_bytes()).unwrap().format,
+            InputFormat::WyscoutEvent
+        );
+        let wrapped = format!(r#"{{{extra}"event": {WYSCOUT_SHOT}, "before": []}}"#);
+        assert_eq!(
+            decode(wrapped.as_bytes()).unwrap().format,
+            InputFormat::WyscoutEvent
+        );
+        let sb =
+            format!(r#"{{{extra}"statsbomb": {STATSBOMB_SHOT}, "before": [{STATSBOMB_DRIBBLE}]}}"#);
+        let sb = decode(sb.as_bytes()).unwrap();
+        assert_eq!(
+            (sb.format, sb.shot_id),
+            (
+                InputFormat::StatsbombEvent,
+                ShotId::Text("0b1f-shot".into())
+            )
+        );
+    }
+
     #[test]
     fn hostile_statsbomb_records_are_refused_with_their_kind() {
         use InvalidKind::*;
@@ -824,7 +874,7 @@ mod tests {
         );
         assert_eq!(
             kind_of(&format!(
-                r#"{{"statsbomb": {STATSBOMB_SHOT}, "timestamp": "00:00:01"}}"#
+                r#"{{"statsbomb": {STATSBOMB_SHOT}, "index": 1, "period": 1, "timestamp": "00:00:01"}}"#
             )),
             UnknownFormat
         );
