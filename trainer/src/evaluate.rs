@@ -94,6 +94,42 @@ pub fn to_text(e: &Evaluation) -> String {
     s
 }
 
+/// One line per shot, for looking at single shots: where and how it was taken, the label, the
+/// model's xG and, if given, the provider's own xG (empty where there is none). CSV with a
+/// header; `competition` is the events file's name.
+pub fn shots_csv(table: &ShotTable, p: &[f64], provider_xg: Option<&[Option<f64>]>) -> String {
+    use std::fmt::Write as _;
+    let mut s = String::from(
+        "competition,match_id,event_id,team_id,player_id,period,minute,kind,body_part,x_m,y_m,goal,xg,provider_xg\n",
+    );
+    for (i, (r, xg)) in table.rows.iter().zip(p).enumerate() {
+        let at = r.shot.at();
+        let _ = write!(
+            s,
+            "{},{},{},{},{},{},{:.1},{},{},{},{},{},{xg}",
+            table.competitions[r.competition as usize],
+            r.match_id,
+            r.event_id,
+            r.team_id,
+            r.player_id,
+            r.period,
+            r.minute(),
+            r.shot.kind().name(),
+            r.shot.body_part().name(),
+            at.x_m,
+            at.y_m,
+            r.goal as u8,
+        );
+        match provider_xg.and_then(|q| q.get(i).copied().flatten()) {
+            Some(q) => {
+                let _ = writeln!(s, ",{q}");
+            }
+            None => s.push_str(",\n"),
+        }
+    }
+    s
+}
+
 /// A model's test set as its manifest records it: the manifest's data files, restricted to
 /// its test matches. Returns the table and the test rows.
 pub fn manifest_test_set(

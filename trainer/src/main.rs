@@ -68,6 +68,9 @@ enum Command {
         /// StatsBomb open-data event files, one match each (events/<match_id>.json, .gz too).
         #[arg(long, num_args = 1..)]
         statsbomb: Vec<PathBuf>,
+        /// Also write every shot with its xG (and the provider's, for StatsBomb) to this CSV.
+        #[arg(long)]
+        shots: Option<PathBuf>,
         /// Print one JSON object (n_shots, n_goals, auc, log_loss, brier, ece, …).
         #[arg(long)]
         json: bool,
@@ -215,6 +218,7 @@ fn run(cli: Cli) -> Result<()> {
             model,
             events,
             statsbomb,
+            shots,
             json,
             cache_dir,
         } => {
@@ -247,6 +251,12 @@ fn run(cli: Cli) -> Result<()> {
             let idx: Vec<usize> = (0..table.rows.len()).collect();
             let p = evaluate::predict(&model, &table, &idx);
             let e = evaluate::evaluate(&table, &idx, &p);
+            if let Some(path) = &shots {
+                let provider_xg = provider.as_ref().map(|s| &s.provider_xg[..]);
+                std::fs::write(path, evaluate::shots_csv(&table, &p, provider_xg))
+                    .with_context(|| format!("writing {}", path.display()))?;
+                eprintln!("wrote {} shots to {}", table.rows.len(), path.display());
+            }
             let versus = provider.and_then(|shots| trainer::statsbomb::compare(&shots, &p));
             if json {
                 let mut v = serde_json::to_value(&e)?;

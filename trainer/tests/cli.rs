@@ -123,6 +123,7 @@ fn trains_deterministically_and_evaluates_any_competition() {
         assert!(v[k].is_number(), "{k} in {out}");
     }
     assert!(v["auc"].as_f64().unwrap() > 0.6, "{out}");
+    let shots = d.join("wc-shots.csv").display().to_string();
     let (ok, out, _) = trainer(&[
         "evaluate",
         "--model",
@@ -131,11 +132,23 @@ fn trains_deterministically_and_evaluates_any_competition() {
         &wc,
         "--cache-dir",
         &cache,
+        "--shots",
+        &shots,
     ]);
     assert!(
         ok && out.contains("by shot kind") && out.contains("penalty"),
         "{out}"
     );
+    // One line per shot; Wyscout has no provider xG, so that column is empty.
+    let csv = std::fs::read_to_string(&shots).unwrap();
+    let n_shots = out
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .parse::<usize>()
+        .unwrap();
+    assert_eq!(csv.lines().count(), n_shots + 1, "{out}");
+    assert!(csv.lines().skip(1).all(|l| l.ends_with(',')), "{csv}");
 }
 
 #[test]
@@ -298,14 +311,27 @@ fn evaluates_statsbomb_matches_against_the_providers_xg() {
     // (the production model 0.61); shots mirrored to the wrong goal would give about 0.
     let r = c["pearson_r"].as_f64().unwrap();
     assert!(r > 0.25 && r < 1.0, "{out}");
-    // The text form prints both rows.
+    // The text form prints both rows; --shots writes every shot with both numbers.
     args.retain(|a| *a != "--json");
+    let csv = d.join("shots.csv").display().to_string();
+    args.extend(["--shots", &csv]);
     let (ok, out, err) = trainer(&args);
     assert!(
         ok && out.contains("| statsbomb_xg | 82 | 9 |"),
         "{out}{err}"
     );
     assert!(out.contains("agreement: Pearson r"), "{out}");
+    let csv = std::fs::read_to_string(&csv).unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let column = |name: &str| header.iter().position(|h| *h == name).unwrap();
+    let rows: Vec<Vec<&str>> = lines.map(|l| l.split(',').collect()).collect();
+    assert_eq!(rows.len(), 82);
+    let number = |r: &Vec<&str>, c: &str| r[column(c)].parse::<f64>().unwrap();
+    assert!(rows.iter().all(|r| (0.0..1.0).contains(&number(r, "xg"))));
+    let sum: f64 = rows.iter().map(|r| number(r, "provider_xg")).sum();
+    assert!((sum - provider_sum).abs() < 1e-6, "{sum} vs {provider_sum}");
+    assert_eq!(rows.iter().filter(|r| r[column("goal")] == "1").count(), 9);
 
     // Exactly one kind of input; a Wyscout file given as StatsBomb fails naming the file.
     let (ok, _, err) = trainer(&["evaluate", "--model", &model]);
