@@ -114,20 +114,30 @@ pub fn load_events_file(path: &Path) -> Result<ShotTable> {
         return Ok(table);
     }
     let text = read_text(path)?;
-    let raw: Vec<&RawValue> = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a JSON array of events", path.display()))?;
     let mut file = FileShots::new(path);
-    for (i, r) in raw.iter().enumerate() {
-        match serde_json::from_str::<Event>(r.get()) {
+    for event in events_in::<Event>(path, &text, "Wyscout")? {
+        match event {
             Ok(e) => file.push(e),
-            Err(e) => {
-                file.table.skipped_events += 1;
-                file.table
-                    .warn(format!("{}: event #{i} skipped: {e}", path.display()));
-            }
+            Err(warning) => file.table.skip_event(warning),
         }
     }
     Ok(file.table)
+}
+
+/// The elements of a file's JSON array of a provider's events, each parsed on its own: a
+/// malformed one comes back as the warning that names the file and the event's position, so
+/// the caller can skip it and go on. An error (naming the file) if the text is not an array.
+pub(crate) fn events_in<'t, E: serde::de::DeserializeOwned>(
+    path: &'t Path,
+    text: &'t str,
+    provider: &str,
+) -> Result<impl Iterator<Item = Result<E, String>> + 't> {
+    let raw: Vec<&RawValue> = serde_json::from_str(text)
+        .with_context(|| format!("{}: not a JSON array of {provider} events", path.display()))?;
+    Ok(raw.into_iter().enumerate().map(move |(i, r)| {
+        serde_json::from_str(r.get())
+            .map_err(|e| format!("{}: event #{i} skipped: {e}", path.display()))
+    }))
 }
 
 /// The streaming pass of [`load_events_file`]: `None` if anything at all goes wrong (the
@@ -266,28 +276,8 @@ impl<'a> FileShots<'a> {
                 goal: wyscout::is_goal(e),
                 shot,
             }),
-            Err(err) => {
-                self.table.skipped_shots += 1;
-                self.table
-                    .warn(format!("{}: shot skipped: {err}", self.path.display()));
-            }
+            Err(err) => self.table.skip_shot(self.path, err),
         }
-    }
-}
-
-/// The streaming pass: serde hands over the array's events one by one.
-impl<'de> serde::de::Visitor<'de> for &mut FileShots<'_> {
-    type Value = ();
-
-    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-        f.write_str("a JSON array of Wyscout events")
-    }
-
-    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
-        while let Some(e) = seq.next_element::<Event>()? {
-            self.push(e);
-        }
-        Ok(())
     }
 }
 
@@ -371,6 +361,18 @@ impl ShotTable {
         if self.warnings.len() < MAX_WARNINGS {
             self.warnings.push(message);
         }
+    }
+
+    /// Counts a malformed event that was skipped, with its warning.
+    pub(crate) fn skip_event(&mut self, warning: String) {
+        self.skipped_events += 1;
+        self.warn(warning);
+    }
+
+    /// Counts a shot event of `path` that could not become a shot, with the reason.
+    pub(crate) fn skip_shot(&mut self, path: &Path, reason: impl std::fmt::Display) {
+        self.skipped_shots += 1;
+        self.warn(format!("{}: shot skipped: {reason}", path.display()));
     }
 
     /// Serialises the table (the parse cache).

@@ -227,14 +227,15 @@ fn run(cli: Cli) -> Result<()> {
                 .with_context(|| format!("reading model {}", file.display()))?;
             let model = scorer::Model::parse(&bytes)
                 .with_context(|| format!("loading model {}", file.display()))?;
-            let provider = if statsbomb.is_empty() {
-                None
+            // The provider's own xG beside each row, where the feed has one (StatsBomb).
+            let (table, provider_xg) = if statsbomb.is_empty() {
+                (
+                    ShotTable::load_cached(&events, &cache_dir, &progress)?.0,
+                    None,
+                )
             } else {
-                Some(trainer::statsbomb::load(&statsbomb, &progress)?)
-            };
-            let table = match &provider {
-                Some(p) => p.table.clone(),
-                None => ShotTable::load_cached(&events, &cache_dir, &progress)?.0,
+                let shots = trainer::statsbomb::load(&statsbomb, &progress)?;
+                (shots.table, Some(shots.provider_xg))
             };
             if table.skipped_events + table.skipped_shots > 0 {
                 eprintln!(
@@ -252,12 +253,16 @@ fn run(cli: Cli) -> Result<()> {
             let p = evaluate::predict(&model, &table, &idx);
             let e = evaluate::evaluate(&table, &idx, &p);
             if let Some(path) = &shots {
-                let provider_xg = provider.as_ref().map(|s| &s.provider_xg[..]);
-                std::fs::write(path, evaluate::shots_csv(&table, &p, provider_xg))
-                    .with_context(|| format!("writing {}", path.display()))?;
+                std::fs::write(
+                    path,
+                    evaluate::shots_csv(&table, &p, provider_xg.as_deref()),
+                )
+                .with_context(|| format!("writing {}", path.display()))?;
                 eprintln!("wrote {} shots to {}", table.rows.len(), path.display());
             }
-            let versus = provider.and_then(|shots| trainer::statsbomb::compare(&shots, &p));
+            let versus = provider_xg
+                .as_deref()
+                .and_then(|q| trainer::statsbomb::compare(&table, q, &p));
             if json {
                 let mut v = serde_json::to_value(&e)?;
                 if let Some(c) = &versus {

@@ -2,16 +2,15 @@
 //! model's xG with StatsBomb's own `statsbomb_xg` on the same shots: how the model, trained on
 //! Wyscout, does on a second provider's matches.
 
-use crate::dataset::{read_text, ShotRow, ShotTable};
+use crate::dataset::{events_in, read_text, ShotRow, ShotTable};
 use crate::metrics::{self, Metrics};
-use anyhow::{bail, Context as _, Result};
+use anyhow::{bail, Result};
 use scorer::statsbomb::{self, Event};
 use serde::Serialize;
-use serde_json::value::RawValue;
 use std::path::{Path, PathBuf};
 
 /// A table of StatsBomb shots with the provider's xG beside each row (`None` where the feed
-/// has none).
+/// has none, or one outside [0, 1]).
 #[derive(Debug, Clone, Default)]
 pub struct ProviderShots {
     pub table: ShotTable,
@@ -30,18 +29,12 @@ fn match_name(path: &Path) -> String {
 /// and shots that cannot be converted, each warning naming the file.
 pub fn load_file(path: &Path, match_id: u64) -> Result<ProviderShots> {
     let text = read_text(path)?;
-    let raw: Vec<&RawValue> = serde_json::from_str(&text)
-        .with_context(|| format!("{}: not a JSON array of StatsBomb events", path.display()))?;
     let mut out = ProviderShots::default();
-    let mut events = Vec::with_capacity(raw.len());
-    for (i, r) in raw.iter().enumerate() {
-        match serde_json::from_str::<Event>(r.get()) {
+    let mut events = Vec::new();
+    for event in events_in::<Event>(path, &text, "StatsBomb")? {
+        match event {
             Ok(e) => events.push(e),
-            Err(e) => {
-                out.table.skipped_events += 1;
-                out.table
-                    .warn(format!("{}: event #{i} skipped: {e}", path.display()));
-            }
+            Err(warning) => out.table.skip_event(warning),
         }
     }
     for (i, shot) in statsbomb::shots(&events) {
@@ -59,13 +52,11 @@ pub fn load_file(path: &Path, match_id: u64) -> Result<ProviderShots> {
                     goal: statsbomb::is_goal(e),
                     shot,
                 });
-                out.provider_xg.push(statsbomb::provider_xg(e));
+                // A value that is no probability counts as none (it would poison log loss).
+                out.provider_xg
+                    .push(statsbomb::provider_xg(e).filter(|q| (0.0..=1.0).contains(q)));
             }
-            Err(err) => {
-                out.table.skipped_shots += 1;
-                out.table
-                    .warn(format!("{}: shot skipped: {err}", path.display()));
-            }
+            Err(err) => out.table.skip_shot(path, err),
         }
     }
     Ok(out)
@@ -131,12 +122,16 @@ pub fn pearson(a: &[f64], b: &[f64]) -> f64 {
 }
 
 /// Compares model predictions `p` (one per row) with the provider's xG.
-pub fn compare(shots: &ProviderShots, p: &[f64]) -> Option<ProviderComparison> {
+pub fn compare(
+    table: &ShotTable,
+    provider_xg: &[Option<f64>],
+    p: &[f64],
+) -> Option<ProviderComparison> {
     let (mut ours, mut theirs, mut y) = (Vec::new(), Vec::new(), Vec::new());
-    for ((row, &p), q) in shots.table.rows.iter().zip(p).zip(&shots.provider_xg) {
-        if let Some(q) = q.filter(|q| q.is_finite()) {
+    for ((row, &p), q) in table.rows.iter().zip(p).zip(provider_xg) {
+        if let Some(q) = *q {
             ours.push(p);
-            theirs.push(q.clamp(0.0, 1.0));
+            theirs.push(q);
             y.push(row.goal);
         }
     }
@@ -244,11 +239,31 @@ mod tests {
         )
         .unwrap();
         assert_eq!(shots.provider_xg, vec![Some(0.78), None]);
-        let c = compare(&shots, &[0.7, 0.1]).unwrap();
+        let c = compare(&shots.table, &shots.provider_xg, &[0.7, 0.1]).unwrap();
         assert_eq!((c.model.n_shots, c.shots_without_provider_xg), (1, 1));
         assert!((c.mean_abs_diff - 0.08).abs() < 1e-12);
         assert!((c.provider.sum_xg - 0.78).abs() < 1e-12);
         assert!(to_text(&c).contains("1 shots without statsbomb_xg"));
+    }
+
+    #[test]
+    fn a_provider_xg_that_is_no_probability_counts_as_none() {
+        let dir = tempfile::tempdir().unwrap();
+        let odd = |q: &str, index: u32| {
+            SHOT.replace(
+                r#""statsbomb_xg": 0.78"#,
+                &format!(r#""statsbomb_xg": {q}"#),
+            )
+            .replace("\"index\": 5", &format!("\"index\": {index}"))
+        };
+        let text = format!(
+            "[{PASS}, {}, {}, {}]",
+            odd("1.7", 5),
+            odd("-0.1", 6),
+            odd("1", 7)
+        );
+        let shots = load(&[file(dir.path(), "m.json", &text)], &|_| {}).unwrap();
+        assert_eq!(shots.provider_xg, vec![None, None, Some(1.0)]);
     }
 
     #[test]
