@@ -47,12 +47,10 @@ pub trait Prior {
     type Error;
     /// The team that made the event.
     fn team(&self) -> u64;
-    /// Seconds since the period started. Only called on the events the rules read; an error
-    /// (a number that is not finite) fails the shot's conversion.
+    /// Seconds since the period started. An error (a number that is not finite) fails the
+    /// shot's conversion when it is one of the last two events; deeper in the window scans it
+    /// only ends the scan, as an event outside the window would.
     fn secs(&self) -> Result<f64, Self::Error>;
-    /// Seconds since the period started, for the window scans: NaN if unknown (a NaN ends the
-    /// scan, as an event outside the window would).
-    fn secs_or_nan(&self) -> f64;
     /// Where the event happened, in the frame of `team` attacking `x_m = 105`; `None` if the
     /// feed gives no position.
     fn position_for(&self, team: u64) -> Result<Option<Point>, Self::Error>;
@@ -90,7 +88,7 @@ where
     let recent = |window: f64| {
         earlier
             .clone()
-            .take_while(move |e| shot.secs - e.secs_or_nan() <= window)
+            .take_while(move |e| e.secs().is_ok_and(|secs| shot.secs - secs <= window))
             .filter(|e| e.team() == shot.team)
     };
     Ok(Context {
@@ -137,9 +135,6 @@ mod tests {
             } else {
                 Err("secs")
             }
-        }
-        fn secs_or_nan(&self) -> f64 {
-            self.secs
         }
         fn position_for(&self, team: u64) -> Result<Option<Point>, &'static str> {
             Ok(self.at.map(|p| {

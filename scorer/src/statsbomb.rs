@@ -376,9 +376,6 @@ impl Prior for Event {
     fn secs(&self) -> Result<f64, StatsbombError> {
         Ok(self.secs)
     }
-    fn secs_or_nan(&self) -> f64 {
-        self.secs
-    }
     fn position_for(&self, team: u64) -> Result<Option<Point>, StatsbombError> {
         Ok(self.location_for(team))
     }

@@ -371,9 +371,6 @@ impl Prior for Event {
             })
         }
     }
-    fn secs_or_nan(&self) -> f64 {
-        self.event_sec
-    }
     fn position_for(&self, team: u64) -> Result<Option<Point>, WyscoutError> {
         position_m(self, team)
     }
