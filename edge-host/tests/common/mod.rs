@@ -284,19 +284,8 @@ pub fn world_cup_records() -> WorldCupRecords {
     };
     for (i, shot) in wyscout::shots(&events) {
         let Ok(shot) = shot else { continue };
-        let before: Vec<&str> = raw[i.saturating_sub(5)..i]
-            .iter()
-            .map(|r| r.get())
-            .collect();
         records.bare.push(raw[i].get().as_bytes().to_vec());
-        records.wrapped.push(
-            format!(
-                r#"{{"event":{},"before":[{}]}}"#,
-                raw[i].get(),
-                before.join(",")
-            )
-            .into_bytes(),
-        );
+        records.wrapped.push(wrapped_record("event", &raw, i, 5));
         let features = scorer::extract(&shot);
         records.original.push(
             serde_json::to_vec(&serde_json::json!({"shot": {
@@ -306,6 +295,26 @@ pub fn world_cup_records() -> WorldCupRecords {
         );
     }
     records
+}
+
+/// `{"<key>": raw[i], "before": [the `n_before` raw events before it]}`, each event's own text
+/// as a producer forwards it.
+fn wrapped_record(
+    key: &str,
+    raw: &[&serde_json::value::RawValue],
+    i: usize,
+    n_before: usize,
+) -> Vec<u8> {
+    let before: Vec<&str> = raw[i.saturating_sub(n_before)..i]
+        .iter()
+        .map(|r| r.get())
+        .collect();
+    format!(
+        r#"{{"{key}":{},"before":[{}]}}"#,
+        raw[i].get(),
+        before.join(",")
+    )
+    .into_bytes()
 }
 
 /// `n` Lambda input records cycling through `records`, numbered in their sequence numbers and
@@ -394,18 +403,7 @@ pub fn statsbomb_records() -> (Vec<Vec<u8>>, Vec<Vec<u8>>) {
         let events = scorer::statsbomb::parse_events(&text).unwrap();
         for (i, shot) in scorer::statsbomb::shots(&events) {
             shot.unwrap();
-            let before: Vec<&str> = raw[i.saturating_sub(15)..i]
-                .iter()
-                .map(|r| r.get())
-                .collect();
-            wrapped.push(
-                format!(
-                    r#"{{"statsbomb":{},"before":[{}]}}"#,
-                    raw[i].get(),
-                    before.join(",")
-                )
-                .into_bytes(),
-            );
+            wrapped.push(wrapped_record("statsbomb", &raw, i, 15));
             bare.push(raw[i].get().as_bytes().to_vec());
         }
     }
