@@ -264,8 +264,18 @@ fn main() {
     cold_start(&engine, &model_bytes);
 }
 
+/// How a guest call is bounded: what the host runs (fuel), the alternative wasmtime offers
+/// (epoch interruption: a deadline checked at function entries and loop headers), or nothing.
+#[derive(Clone, Copy)]
+enum Interruption {
+    Fuel,
+    Epoch,
+    Unbounded,
+}
+
 /// scorer.wasm driven directly through wasmtime with other engine settings, to show what fuel
-/// metering and NaN canonicalisation cost. Diagnostic only: the host always runs with both on.
+/// metering, epoch interruption and NaN canonicalisation cost. Diagnostic only: the host
+/// always runs with fuel and NaN canonicalisation on.
 struct RawGuest {
     store: wasmtime::Store<()>,
     memory: wasmtime::Memory,
@@ -276,16 +286,25 @@ struct RawGuest {
 }
 
 impl RawGuest {
-    fn new(fuel: bool, nan_canonicalization: bool, model: &[u8], capacity: usize) -> RawGuest {
+    fn new(
+        interruption: Interruption,
+        nan_canonicalization: bool,
+        model: &[u8],
+        capacity: usize,
+    ) -> RawGuest {
         let mut config = wasmtime::Config::new();
         config
-            .consume_fuel(fuel)
+            .consume_fuel(matches!(interruption, Interruption::Fuel))
+            .epoch_interruption(matches!(interruption, Interruption::Epoch))
             .cranelift_nan_canonicalization(nan_canonicalization);
         let engine = wasmtime::Engine::new(&config).expect("engine");
         let module = wasmtime::Module::new(&engine, SCORER_WASM).expect("compiles");
         let mut store = wasmtime::Store::new(&engine, ());
-        if fuel {
-            store.set_fuel(u64::MAX).expect("fuel");
+        match interruption {
+            Interruption::Fuel => store.set_fuel(u64::MAX).expect("fuel"),
+            // Nothing advances the epoch here, so any deadline ahead is never reached.
+            Interruption::Epoch => store.set_epoch_deadline(1),
+            Interruption::Unbounded => {}
         }
         let instance = wasmtime::Instance::new(&mut store, &module, &[]).expect("instance");
         let memory = instance.get_memory(&mut store, "memory").expect("memory");
@@ -339,42 +358,48 @@ impl RawGuest {
 }
 
 fn engine_settings(model_bytes: &[u8], shots: &[Shot]) {
+    use Interruption::*;
     let settings = [
-        (
-            "fuel on, NaN canonicalisation on (as the host runs)",
-            true,
-            true,
-        ),
-        ("fuel off, NaN canonicalisation on", false, true),
-        ("fuel on, NaN canonicalisation off", true, false),
-        ("fuel off, NaN canonicalisation off", false, false),
+        ("fuel, NaN canonicalisation (as the host runs)", Fuel, true),
+        ("fuel, no NaN canonicalisation", Fuel, false),
+        ("epoch interruption, NaN canonicalisation", Epoch, true),
+        ("epoch interruption, no NaN canonicalisation", Epoch, false),
+        ("unbounded, NaN canonicalisation", Unbounded, true),
+        ("unbounded, no NaN canonicalisation", Unbounded, false),
     ];
     let mut guests: Vec<RawGuest> = settings
         .iter()
-        .map(|&(_, fuel, nan)| RawGuest::new(fuel, nan, model_bytes, WASM_BATCH_SHOTS))
+        .map(|&(_, bound, nan)| RawGuest::new(bound, nan, model_bytes, WASM_BATCH_SHOTS))
         .collect();
-    let mut runs: Vec<Vec<Duration>> = vec![Vec::with_capacity(REPS); guests.len()];
+    let per_call = [1, WASM_BATCH_SHOTS];
+    // runs[call size][setting]
+    let mut runs = vec![vec![Vec::with_capacity(REPS); guests.len()]; per_call.len()];
     for _ in 0..REPS {
-        for (guest, runs) in guests.iter_mut().zip(&mut runs) {
-            let start = Instant::now();
-            for chunk in shots.chunks(WASM_BATCH_SHOTS) {
-                guest.score(black_box(chunk));
+        for (&n, runs) in per_call.iter().zip(&mut runs) {
+            for (guest, runs) in guests.iter_mut().zip(runs) {
+                let start = Instant::now();
+                for chunk in shots.chunks(n) {
+                    guest.score(black_box(chunk));
+                }
+                runs.push(start.elapsed());
             }
-            runs.push(start.elapsed());
         }
     }
-    println!();
-    println!("wasmtime engine settings (raw calls, 1,000 shots per call; diagnostic):");
-    println!();
-    println!("| setting | ns/shot |");
-    println!("|---|---:|");
-    for ((name, _, _), runs) in settings.iter().zip(runs) {
-        let t = Timing::of(runs);
-        println!(
-            "| {name} | {:.0} ({:.0}) |",
+    let cell = |runs: &Vec<Duration>| {
+        let t = Timing::of(runs.clone());
+        format!(
+            "{:.0} ({:.0})",
             ns_per(t.median, shots.len()),
             ns_per(t.min, shots.len())
-        );
+        )
+    };
+    println!();
+    println!("wasmtime engine settings (raw calls, ns/shot; diagnostic):");
+    println!();
+    println!("| setting | 1 shot per call | 1,000 shots per call |");
+    println!("|---|---:|---:|");
+    for (k, (name, _, _)) in settings.iter().enumerate() {
+        println!("| {name} | {} | {} |", cell(&runs[0][k]), cell(&runs[1][k]));
     }
 }
 
