@@ -11,7 +11,8 @@
 //! shares floored at [`PSI_FLOOR`]. Rules of thumb: < 0.1 stable, 0.1–0.2 moderate,
 //! > [`DRIFT_PSI`] drifted.
 //!
-//! Reported per invocation: counts (`RecordsIn`, `RecordsScored`, `DeadLetters`,
+//! Reported per invocation: counts (`RecordsIn`: user records, so a KPL aggregate counts as
+//! the records it holds; `RecordsScored`, `DeadLetters`,
 //! `BatchItemFailures`, `PutRetries`, `ModelReloadFailures`) and, over the window,
 //! `InvalidShare`, `DistanceMedianM`, and once the window holds [`MIN_PSI_SAMPLES`] shots,
 //! `PsiPrediction`, `PsiFeatureMax` and `DriftShare` (the share of features whose PSI exceeds

@@ -6,14 +6,17 @@
 //! 1. re-checks the registry's production alias when [`Handler::recheck`] has passed, and swaps
 //!    in a newly promoted model only if it passes every check ([`crate::registry`] and the
 //!    scorer's own); otherwise the last good model keeps serving and the reason is logged;
-//! 2. decodes every record ([`crate::record`]) and scores the valid ones in one call into the
+//! 2. splits KPL aggregates into their user records ([`crate::kpl`]), decodes every user
+//!    record ([`crate::record`]) and scores the valid ones in one call into the
 //!    scorer ([`Backend`]); a guest trap or exhausted fuel re-creates the instance and scores
 //!    the batch shot by shot, so only the shot that fails is refused;
-//! 3. writes dead letters (invalid records, with the reason and the original bytes; never
-//!    retried by Lambda), then predictions, each with retries ([`crate::sink`]);
-//! 4. returns as batch item failures exactly the records whose dead letter or prediction could
-//!    not be written, so Lambda delivers them again: success is never reported for a record
-//!    that was not written;
+//! 3. writes dead letters (invalid user records and broken aggregates, with the reason and
+//!    the original bytes; never retried by Lambda), then predictions, each with retries
+//!    ([`crate::sink`]);
+//! 4. returns as batch item failures exactly the Kinesis records with a dead letter or
+//!    prediction that could not be written, so Lambda delivers them again: success is never
+//!    reported for a record that was not written (an aggregate is one Kinesis record, so all
+//!    its user records come again);
 //! 5. updates the drift window and logs one EMF line ([`crate::drift`]).
 //!
 //! [`Handler::process`] is steps 2's pure part (decode, features, score, encode; no I/O), used
@@ -21,6 +24,7 @@
 
 use crate::drift::{BatchCounts, DriftWindow, Reference};
 use crate::guest::{FuelBudget, GuestError, ScorerEngine, ScorerInstance, Scores};
+use crate::kpl;
 use crate::output::{self, ModelTag, Source};
 use crate::record::{self, Decoded, InputFormat, Invalid, InvalidKind, ShotId};
 use crate::registry::{FetchedModel, ModelChoice, Registry};
@@ -29,6 +33,7 @@ use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use scorer::model::Model;
 use scorer::{FeatureRow, Shot};
+use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 /// What scores the shots: `scorer.wasm` in wasmtime (production), or the scorer crate natively
@@ -157,6 +162,7 @@ impl RecordIn {
                     event_id: r.event_id,
                     partition_key: r.kinesis.partition_key,
                     sequence_number: r.kinesis.sequence_number,
+                    sub_sequence_number: None,
                     event_source_arn: r.event_source_arn,
                 },
                 data: r.kinesis.data.0,
@@ -165,7 +171,55 @@ impl RecordIn {
     }
 }
 
-/// The outcome of [`Handler::process`]: records to write, each with the index of its input.
+/// One user record: a plain Kinesis record, or one of the records a KPL aggregate holds
+/// (its own partition key and `sub_sequence_number`, the aggregate's sequence number).
+struct UserIn<'a> {
+    data: &'a [u8],
+    source: Cow<'a, Source>,
+    /// The Kinesis record it came in.
+    record: usize,
+    /// Why it cannot be decoded before its bytes are even read (a broken aggregate).
+    refused: Option<Invalid>,
+}
+
+/// The user records of a batch, in order.
+fn user_records(records: &[RecordIn]) -> Vec<UserIn<'_>> {
+    let mut users = Vec::with_capacity(records.len());
+    for (i, r) in records.iter().enumerate() {
+        let whole = |refused| UserIn {
+            data: &r.data,
+            source: Cow::Borrowed(&r.source),
+            record: i,
+            refused,
+        };
+        match kpl::deaggregate(&r.data) {
+            Ok(None) => users.push(whole(None)),
+            Err(e) => users.push(whole(Some(Invalid::new(
+                InvalidKind::BadAggregate,
+                format!("record data starts like a KPL aggregate but is not one: {e}"),
+            )))),
+            Ok(Some(inner)) => users.extend(inner.into_iter().enumerate().map(|(k, u)| UserIn {
+                data: u.data,
+                source: Cow::Owned(Source {
+                    partition_key: u.partition_key.to_owned(),
+                    sub_sequence_number: Some(k as u64),
+                    ..r.source.clone()
+                }),
+                record: i,
+                refused: kpl::is_aggregate(u.data).then(|| {
+                    Invalid::new(
+                        InvalidKind::BadAggregate,
+                        "a KPL aggregate inside a KPL aggregate (producers do not nest them)",
+                    )
+                }),
+            })),
+        }
+    }
+    users
+}
+
+/// The outcome of [`Handler::process`]: records to write, each with the index of the Kinesis
+/// record it came from.
 #[derive(Debug, Default)]
 pub struct Processed {
     pub predictions: Vec<OutRecord>,
@@ -174,6 +228,10 @@ pub struct Processed {
     pub dead_letter_inputs: Vec<usize>,
     /// Scored shots, for the drift window: (features, xG), in the order of `predictions`.
     pub scored: Vec<(FeatureRow, f32)>,
+    /// User records in the batch (a KPL aggregate counts as the records it holds).
+    pub user_records: usize,
+    /// Per dead letter, the index of its user record.
+    pub dead_letter_users: Vec<usize>,
 }
 
 /// The model being served.
@@ -296,14 +354,23 @@ impl Handler {
         &self.serving
     }
 
-    /// Decodes, scores and encodes a batch; no I/O.
+    /// Splits aggregates, decodes, scores and encodes a batch; no I/O.
     pub fn process(&mut self, records: &[RecordIn]) -> Result<Processed, GuestError> {
-        let mut out = Processed::default();
+        let users = user_records(records);
+        let mut out = Processed {
+            user_records: users.len(),
+            ..Processed::default()
+        };
         self.decoded.clear();
         self.shots.clear();
         let mut invalid: Vec<(usize, Invalid)> = Vec::new();
-        for (i, r) in records.iter().enumerate() {
-            match record::decode(&r.data) {
+        for (i, u) in users.iter().enumerate() {
+            if let Some(e) = &u.refused {
+                invalid.push((i, e.clone()));
+                self.decoded.push(None);
+                continue;
+            }
+            match record::decode(u.data) {
                 Ok(Decoded {
                     shot_id,
                     shot,
@@ -339,7 +406,7 @@ impl Handler {
                         partition_key: shot_id.partition_key(),
                         data,
                     });
-                    out.prediction_inputs.push(i);
+                    out.prediction_inputs.push(users[i].record);
                     out.scored.push((*row, *xg));
                 }
                 Some(Err(e)) => invalid.push((i, e.clone())),
@@ -354,12 +421,13 @@ impl Handler {
         }
         invalid.sort_by_key(|(i, _)| *i);
         for (i, e) in invalid {
-            let r = &records[i];
+            let u = &users[i];
             out.dead_letters.push(OutRecord {
-                partition_key: dead_letter_key(&r.source),
-                data: output::encode_dead_letter(&e, &r.source, &r.data),
+                partition_key: dead_letter_key(&u.source),
+                data: output::encode_dead_letter(&e, &u.source, u.data),
             });
-            out.dead_letter_inputs.push(i);
+            out.dead_letter_inputs.push(u.record);
+            out.dead_letter_users.push(i);
         }
         Ok(out)
     }
@@ -378,14 +446,12 @@ impl Handler {
         &mut self,
         records: &[RecordIn],
     ) -> Result<KinesisEventResponse, GuestError> {
-        let mut counts = BatchCounts {
-            records_in: records.len(),
-            ..BatchCounts::default()
-        };
+        let mut counts = BatchCounts::default();
         if self.last_check.elapsed() >= self.recheck {
             counts.model_reload_failures += usize::from(!self.recheck_model().await);
         }
         let processed = self.process(records)?;
+        counts.records_in = processed.user_records;
         let dead = self
             .dead_letter
             .put(&processed.dead_letters, &self.retry)
@@ -416,8 +482,8 @@ impl Handler {
         counts.dead_letters = processed.dead_letters.len() - dead.failed.len();
         counts.batch_item_failures = failed.len();
         counts.put_retries = dead.retries + written.retries;
-        let mut is_invalid = vec![false; records.len()];
-        for &i in &processed.dead_letter_inputs {
+        let mut is_invalid = vec![false; processed.user_records];
+        for &i in &processed.dead_letter_users {
             is_invalid[i] = true;
         }
         for invalid in is_invalid {

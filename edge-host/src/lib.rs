@@ -7,8 +7,11 @@
 //!
 //! - [`guest`]: the scoring core — one [`ScorerEngine`] per process (compiled or precompiled
 //!   `scorer.wasm`, pre-linked), [`ScorerInstance`]s with fuel and memory limits.
-//! - [`record`]: the three input formats (Wyscout event, xgoals shot JSON, the original
-//!   system's distance/angle record) → a validated `scorer::Shot`.
+//! - [`kpl`]: KPL aggregates (many user records in one Kinesis record) split into their
+//!   records.
+//! - [`record`]: the input formats (Wyscout and StatsBomb events, bare or with the events
+//!   before them; xgoals shot JSON; the original system's distance/angle record) → a
+//!   validated `scorer::Shot`.
 //! - [`output`]: the prediction and dead-letter records, byte-for-byte deterministic.
 //! - [`registry`]: the production (or a pinned) model from the trainer's registry in S3 or a
 //!   folder, checked by sha256 and feature-set id.
@@ -25,6 +28,7 @@ pub mod config;
 pub mod drift;
 pub mod guest;
 pub mod handler;
+pub mod kpl;
 pub mod output;
 pub mod poll;
 pub mod record;

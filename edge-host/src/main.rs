@@ -48,7 +48,8 @@ enum Command {
     /// Example: edge-host invoke --event testdata/events/kinesis-mixed.json
     #[command(verbatim_doc_comment)]
     Invoke {
-        /// A Lambda Kinesis event (JSON with "Records"; record data base64-encoded).
+        /// A Lambda Kinesis event (JSON with "Records"; record data base64-encoded; KPL
+        /// aggregates are split into their user records, as in the Lambda).
         #[arg(long)]
         event: PathBuf,
         #[command(flatten)]

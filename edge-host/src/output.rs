@@ -120,8 +120,12 @@ pub fn encode_prediction(
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Source {
     pub event_id: Option<String>,
+    /// The user record's own key when it came in a KPL aggregate.
     pub partition_key: String,
     pub sequence_number: String,
+    /// Its place in the KPL aggregate it came in (from 0); absent for a plain record.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub sub_sequence_number: Option<u64>,
     pub event_source_arn: Option<String>,
 }
 
@@ -327,6 +331,7 @@ mod tests {
             event_id: Some("shardId-000:1".into()),
             partition_key: "pk".into(),
             sequence_number: "1".into(),
+            sub_sequence_number: None,
             event_source_arn: None,
         };
         let bytes = encode_dead_letter(&invalid, &source, &[0xff, 0x00, b'x']);
@@ -335,6 +340,15 @@ mod tests {
         assert_eq!(d["reason_code"], "bad_json");
         assert_eq!(d["sequence_number"], "1");
         assert_eq!(d["data_base64"], "/wB4");
+        assert!(d.get("sub_sequence_number").is_none());
+        // A user record of a KPL aggregate says where in it it was.
+        let inner = Source {
+            sub_sequence_number: Some(3),
+            ..source
+        };
+        let v: serde_json::Value =
+            serde_json::from_slice(&encode_dead_letter(&invalid, &inner, b"x")).unwrap();
+        assert_eq!(v["dead_letter"]["sub_sequence_number"], 3);
     }
 
     #[test]

@@ -144,6 +144,9 @@ pub struct Decoded {
 pub enum InvalidKind {
     /// Not UTF-8 JSON, or not an object.
     BadJson,
+    /// Bytes that start like a KPL aggregate ([`crate::kpl`]) but do not check out, or an
+    /// aggregate inside one; dead-lettered whole.
+    BadAggregate,
     /// An object none of the formats match, or more than one.
     UnknownFormat,
     /// A known format with a missing or mistyped field.
@@ -161,6 +164,7 @@ impl InvalidKind {
     pub fn name(self) -> &'static str {
         match self {
             InvalidKind::BadJson => "bad_json",
+            InvalidKind::BadAggregate => "bad_aggregate",
             InvalidKind::UnknownFormat => "unknown_format",
             InvalidKind::BadField => "bad_field",
             InvalidKind::BadShotId => "bad_shot_id",

@@ -80,6 +80,74 @@ fn invoke_prints_predictions_dead_letters_and_the_response() {
     assert_eq!(String::from_utf8(again.stdout).unwrap(), stdout);
 }
 
+/// `edge-host invoke` on `event`: (dead letters, predictions, the batch response).
+fn invoke_lines(event: &str) -> (Vec<String>, Vec<String>, String) {
+    let o = edge_host(&["invoke", "--event", event, "--model", MODEL], &[]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let stdout = String::from_utf8(o.stdout).unwrap();
+    let mut lines: Vec<String> = stdout.lines().map(str::to_string).collect();
+    let response = lines.pop().expect("the response line");
+    let (dead, predictions) = lines
+        .into_iter()
+        .partition(|l| l.starts_with("{\"dead_letter\""));
+    (dead, predictions, response)
+}
+
+/// Four Kinesis records packed by a real KPL-format producer library (aws-kinesis-agg, see
+/// edge-host/scripts/kpl_event.py) from the records of [`EVENT`]: an aggregate of all 11, an
+/// aggregate of the first 3 with explicit hash keys, that aggregate with a flipped byte, and
+/// the first record plain.
+const KPL_EVENT: &str = "testdata/events/kinesis-kpl.json";
+
+#[test]
+fn kpl_aggregates_from_a_real_producer_library_give_each_user_record_its_output() {
+    let (plain_dead, plain, _) = invoke_lines(EVENT);
+    let (dead, predictions, response) = invoke_lines(KPL_EVENT);
+    assert_eq!(response, r#"{"batchItemFailures":[]}"#);
+    // The predictions of the 11 records, of the first 3 again, and of the first once more:
+    // byte for byte those of the plain records (records 0–2 are shots).
+    let want: Vec<&String> = plain.iter().chain(&plain[..3]).chain(&plain[..1]).collect();
+    assert_eq!(predictions.iter().collect::<Vec<_>>(), want);
+
+    let event: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(repo_path(KPL_EVENT)).unwrap()).unwrap();
+    let kinesis = |i: usize| &event["Records"][i]["kinesis"];
+    assert_eq!(dead.len(), plain_dead.len() + 1, "{dead:#?}");
+    for (got, plain) in dead.iter().zip(&plain_dead) {
+        let (g, p): (serde_json::Value, serde_json::Value) = (
+            serde_json::from_str(got).unwrap(),
+            serde_json::from_str(plain).unwrap(),
+        );
+        let (g, p) = (&g["dead_letter"], &p["dead_letter"]);
+        for same in ["reason_code", "reason", "partition_key", "data_base64"] {
+            assert_eq!(g[same], p[same], "{same}: {got}");
+        }
+        // The aggregate's sequence number, and the record's place in it (its index in the
+        // plain event, as the aggregate holds them all in order).
+        assert_eq!(g["sequence_number"], kinesis(0)["sequenceNumber"]);
+        let index: u64 = p["partition_key"].as_str().unwrap()[3..].parse().unwrap();
+        assert_eq!(g["sub_sequence_number"], index, "{got}");
+    }
+    // Our encoder (for tests and benchmarks) writes the library's bytes exactly.
+    for i in [0, 1] {
+        let sent = common::base64_decode(kinesis(i)["data"].as_str().unwrap());
+        let users = edge_host::kpl::deaggregate(&sent).unwrap().unwrap();
+        assert_eq!(users.len(), [11, 3][i]);
+        assert_eq!(users.iter().any(|u| u.explicit_hash_key.is_some()), i == 1);
+        assert_eq!(edge_host::kpl::aggregate(&users), sent, "record {i}");
+    }
+    // The corrupted aggregate: one dead letter with all its bytes, no user record guessed at.
+    let (reason, bytes) = dead_letter(dead.last().unwrap().as_bytes());
+    assert_eq!(reason, "bad_aggregate");
+    let sent = common::base64_decode(kinesis(2)["data"].as_str().unwrap());
+    assert_eq!(bytes, sent);
+    assert!(
+        dead.last().unwrap().contains("MD5"),
+        "{}",
+        dead.last().unwrap()
+    );
+}
+
 #[test]
 fn a_model_folder_is_named_by_its_manifest() {
     // As `trainer train --out any-name` writes it: the predictions must carry the version the

@@ -157,10 +157,9 @@ fn records_in(data: &[Vec<u8>], first_seq: u64) -> Vec<RecordIn> {
         .map(|(i, d)| RecordIn {
             data: d.clone(),
             source: Source {
-                event_id: None,
                 partition_key: format!("pk-{i}"),
                 sequence_number: (first_seq + i as u64).to_string(),
-                event_source_arn: None,
+                ..Source::default()
             },
         })
         .collect()
