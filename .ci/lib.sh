@@ -62,6 +62,12 @@ need_moto() {
     python3 -m venv "$MOTO_VENV" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$MOTO_VENV"; }
     "$MOTO_VENV/bin/pip" install -q 'moto[server]==5.2.5'
   fi
+  # A real KPL-format producer library for the local stack's smoke test (it imports six
+  # without declaring it).
+  if ! "$MOTO_VENV/bin/python" -c 'import aws_kinesis_agg.aggregator' 2>/dev/null; then
+    echo "installing aws-kinesis-agg into $MOTO_VENV"
+    "$MOTO_VENV/bin/pip" install -q 'aws-kinesis-agg==1.2.3' six
+  fi
   export XGOALS_MOTO_SERVER="$MOTO_VENV/bin/moto_server"
   export XGOALS_REQUIRE_EMULATORS=1
 }

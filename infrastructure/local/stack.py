@@ -5,9 +5,10 @@ smoke test (infrastructure/scripts/smoke.sh), through boto3. Run with the moto v
   stack.py free-port
   stack.py wait-ready --endpoint URL
   stack.py create     --endpoint URL --bucket B --stream NAME[:SHARDS]...
-  stack.py put        --endpoint URL --stream S (--record JSON | --kinesis-event FILE)
+  stack.py put        --endpoint URL --stream S (--record JSON | --kinesis-event FILE [--kpl])
   stack.py read       --endpoint URL --stream S [--count N] [--timeout S]
-  stack.py verify     --endpoint URL --output S --dead-letter S --expected FILE [--timeout S]
+  stack.py verify     --endpoint URL --output S --dead-letter S --expected FILE [--rounds N]
+                      [--timeout S]
   stack.py content-type URL    (exit 1 unless it answers 200)
   stack.py await-shot [--endpoint URL] --stream S --shot-id ID --since UNIX_S [--timeout S]
   stack.py await-first [--endpoint URL] --stream S [--stream S]... --since UNIX_S [--timeout S]
@@ -112,9 +113,27 @@ def put(args):
         except (ValueError, AttributeError):
             shot_id = "shot"
         records = [(data, str(shot_id))]
+    if args.kpl:
+        records = kpl_aggregates(records)
     for data, key in records:
         r = kinesis.put_record(StreamName=args.stream, Data=data, PartitionKey=key)
         print(f"put {len(data)} bytes, partition key {key!r} → {r['ShardId']} #{r['SequenceNumber']}")
+
+
+def kpl_aggregates(records):
+    """`records` packed as a KPL producer packs them, by aws-kinesis-agg (the Python port of
+    the KPL's aggregation): (aggregate bytes, partition key) per aggregated Kinesis record."""
+    from aws_kinesis_agg.aggregator import RecordAggregator
+
+    agg, out = RecordAggregator(), []
+    for data, key in records:
+        full = agg.add_user_record(key, data)
+        if full is not None:
+            out.append(full.get_contents())
+    last = agg.clear_and_get()
+    if last is not None:
+        out.append(last.get_contents())
+    return [(data, key) for key, _, data in out]
 
 
 def read_all(kinesis, stream):
@@ -154,8 +173,8 @@ def read(args):
 
 def verify(args):
     """The stack's output and dead-letter streams hold exactly what `edge-host invoke` printed
-    for the same records: the same prediction bytes, and one dead letter per bad record with
-    the same reason code and original bytes."""
+    for the same records, `--rounds` times (once per put of them): the same prediction bytes,
+    and one dead letter per bad record with the same reason code and original bytes."""
     predictions, dead = [], []
     with open(args.expected, encoding="utf-8") as f:
         for line in f:
@@ -165,9 +184,9 @@ def verify(args):
             value = json.loads(line)
             if "dead_letter" in value:
                 d = value["dead_letter"]
-                dead.append((d["reason_code"], d["data_base64"]))
+                dead.extend([(d["reason_code"], d["data_base64"])] * args.rounds)
             elif "prediction" in value:
-                predictions.append(line.encode("utf-8"))
+                predictions.extend([line.encode("utf-8")] * args.rounds)
     kinesis = client("kinesis", args.endpoint)
     got = read_until(kinesis, args.output, len(predictions), args.timeout)
     got_dead_raw = read_until(kinesis, args.dead_letter, len(dead), args.timeout)
@@ -286,6 +305,8 @@ def main():
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--record", help="one record's data (JSON text)")
     g.add_argument("--kinesis-event", help="a Lambda Kinesis event file: put each record's data")
+    s.add_argument("--kpl", action="store_true",
+                   help="with --kinesis-event: pack the records into KPL aggregates (aws-kinesis-agg)")
     s = with_endpoint("read", read, required=False)
     s.add_argument("--stream", required=True)
     s.add_argument("--count", type=int, default=0, help="wait until at least this many")
@@ -294,6 +315,7 @@ def main():
     s.add_argument("--output", required=True)
     s.add_argument("--dead-letter", required=True)
     s.add_argument("--expected", required=True, help="edge-host invoke's output for the same records")
+    s.add_argument("--rounds", type=int, default=1, help="how many times those records were put")
     s.add_argument("--timeout", type=float, default=120)
     s = with_endpoint("await-shot", await_shot, required=False)
     s.add_argument("--stream", required=True)

@@ -231,7 +231,9 @@ cmd_shot() {
 # Wyscout shots with context, every input format, and broken/hostile records) go into the input
 # stream; the output stream must then hold exactly the predictions `edge-host invoke` prints
 # for the same records with the same model, byte for byte, and the dead-letter stream one
-# letter per bad record with its reason and original bytes. Then runs the deployment smoke
+# letter per bad record with its reason and original bytes. The same records then go in
+# again packed into one KPL aggregate by aws-kinesis-agg (a real producer library), and must
+# come out the same a second time. Then runs the deployment smoke
 # test (infrastructure/scripts/smoke.sh) against the stack, and checks the site serves the
 # page and its wasm with the right content type. Stops the stack whatever happens.
 cmd_smoke() {
@@ -245,6 +247,11 @@ cmd_smoke() {
   py put --endpoint "$ENDPOINT" --stream "$IN_STREAM" --kinesis-event "$event" >/dev/null
   py verify --endpoint "$ENDPOINT" --output "$OUT_STREAM" --dead-letter "$DEAD_STREAM" \
     --expected "$STATE/expected.jsonl" --timeout 120
+  done_step
+  step "stack smoke: the same records packed into a KPL aggregate by a real producer library"
+  py put --endpoint "$ENDPOINT" --stream "$IN_STREAM" --kinesis-event "$event" --kpl
+  py verify --endpoint "$ENDPOINT" --output "$OUT_STREAM" --dead-letter "$DEAD_STREAM" \
+    --expected "$STATE/expected.jsonl" --rounds 2 --timeout 120
   done_step
   step "stack smoke: the deployed smoke test (infrastructure/scripts/smoke.sh) against the stack"
   XGOALS_EDGE_HOST="$TARGET_DIR/debug/edge-host" bash "$ROOT/infrastructure/scripts/smoke.sh" \
