@@ -9,7 +9,9 @@
 //!   run. Records are real World Cup shots from `../shared/data` (read in place) in three
 //!   formats: Wyscout events with the 5 events before them, the Wyscout shot event alone, and
 //!   the original system's distance/angle records; and the shots of the three StatsBomb
-//!   matches, with the 15 events before them and alone. One thread, so records/s is per core.
+//!   matches, with the 15 events before them and alone; and the Wyscout records with context
+//!   packed 20 to a KPL aggregate (the KPL's default 50 KB aggregate holds about 20 of them),
+//!   counted in user records. One thread, so records/s is per core.
 //! - **Cold start**: the `edge-host` binary started afresh, `invoke` on
 //!   `testdata/events/kinesis-mixed.json`, from process start to the first scored batch, with the
 //!   module compiled by Cranelift and with the precompiled `.cwasm`; the model read (a local
@@ -24,6 +26,8 @@ mod common;
 mod fixtures;
 
 use common::{ms, time, Timing};
+use edge_host::handler::RecordIn;
+use edge_host::kpl::{self, UserRecord};
 use edge_host::registry::{self, FetchedModel};
 use fixtures::{
     record_batch, repo_path, statsbomb_records, wasm_and_native_handlers, world_cup_records,
@@ -83,15 +87,19 @@ fn main() {
     println!();
     println!("| records | batch | wasmtime records/s | native records/s | wasmtime / native |");
     println!("|---|---:|---:|---:|---:|");
-    for (name, records) in [
-        ("Wyscout event + 5 before", &records.wrapped),
-        ("Wyscout event alone", &records.bare),
-        ("original distance/angle", &records.original),
-        ("StatsBomb event + 15 before", &statsbomb_wrapped),
-        ("StatsBomb event alone", &statsbomb_bare),
-    ] {
+    let inputs: [(&str, &MakeBatch); 6] = [
+        ("Wyscout event + 5 before", &plain(&records.wrapped)),
+        ("Wyscout event alone", &plain(&records.bare)),
+        ("original distance/angle", &plain(&records.original)),
+        ("StatsBomb event + 15 before", &plain(&statsbomb_wrapped)),
+        ("StatsBomb event alone", &plain(&statsbomb_bare)),
+        ("Wyscout event + 5 before, 20 to a KPL aggregate", &|n| {
+            kpl_batch(&records.wrapped, n, 20)
+        }),
+    ];
+    for (name, make) in inputs {
         for n in [100, 1_000, 10_000] {
-            let input = record_batch(records, n);
+            let input = make(n);
             // Same output bytes from both backends, or the comparison means nothing.
             let a = wasm.process(&input).unwrap();
             let b = native.process(&input).unwrap();
@@ -100,6 +108,7 @@ fn main() {
                 "wasm and native outputs differ"
             );
             assert!(a.dead_letters.is_empty(), "all benchmark records are valid");
+            assert_eq!(a.predictions.len(), n);
             let reps = if n == 10_000 { REPS } else { REPS * 3 };
             let mut tw = Vec::new();
             let mut tn = Vec::new();
@@ -124,6 +133,32 @@ fn main() {
         }
     }
     cold_start();
+}
+
+/// Makes a batch of `n` user records.
+type MakeBatch<'a> = dyn Fn(usize) -> Vec<RecordIn> + 'a;
+
+/// `n` records cycling through `records`, one to a Kinesis record.
+fn plain(records: &[Vec<u8>]) -> impl Fn(usize) -> Vec<RecordIn> + '_ {
+    move |n| record_batch(records, n)
+}
+
+/// `n` user records cycling through `records`, packed `per` to a KPL aggregate.
+fn kpl_batch(records: &[Vec<u8>], n: usize, per: usize) -> Vec<RecordIn> {
+    let users = record_batch(records, n);
+    let mut out = record_batch(&[Vec::new()], n.div_ceil(per));
+    for (agg, chunk) in out.iter_mut().zip(users.chunks(per)) {
+        let packed: Vec<UserRecord> = chunk
+            .iter()
+            .map(|r| UserRecord {
+                partition_key: &r.source.partition_key,
+                explicit_hash_key: None,
+                data: &r.data,
+            })
+            .collect();
+        agg.data = kpl::aggregate(&packed);
+    }
+    out
 }
 
 /// Median of a field of the `invoke` timing line over fresh processes.
