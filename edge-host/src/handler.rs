@@ -241,6 +241,17 @@ pub struct Serving {
     pub sha256: String,
 }
 
+impl Serving {
+    /// What serving `model` means (its bytes and reference go to the backend and the drift
+    /// window).
+    fn of(model: &FetchedModel) -> Serving {
+        Serving {
+            tag: ModelTag::new(model.version.clone(), model.feature_set_id.clone()),
+            sha256: model.sha256.clone(),
+        }
+    }
+}
+
 /// Where EMF and log lines go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LogTo {
@@ -326,13 +337,9 @@ impl Handler {
         backend
             .load_model(&model.bytes)
             .map_err(|e| format!("model {} refused: {e}", model.version))?;
-        let serving = Serving {
-            tag: ModelTag::new(model.version, model.feature_set_id),
-            sha256: model.sha256,
-        };
         Ok(Handler {
             backend,
-            serving,
+            serving: Serving::of(&model),
             registry: config.registry,
             choice: config.choice,
             recheck: config.recheck,
@@ -569,10 +576,7 @@ impl Handler {
             })
             .to_string(),
         );
-        self.serving = Serving {
-            tag: ModelTag::new(model.version, model.feature_set_id),
-            sha256: model.sha256,
-        };
+        self.serving = Serving::of(&model);
         self.drift.set_reference(model.reference);
         Ok(())
     }
