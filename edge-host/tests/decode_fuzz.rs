@@ -1,6 +1,8 @@
 //! Hostile Kinesis records: real records of every format, cut, spliced and with bytes
 //! changed, and arbitrary bytes. `record::decode` must never panic, must answer the same way
-//! twice, and whatever it accepts must be a valid shot under a usable partition key.
+//! twice, and whatever it accepts must be a valid shot under a usable partition key. Batches
+//! mixing plain records and KPL aggregates, intact or damaged, give every record exactly one
+//! output.
 
 mod common;
 
@@ -108,6 +110,98 @@ proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(data in proptest::collection::vec(any::<u8>(), 0..512)) {
         check(&data)?;
+    }
+}
+
+/// One Kinesis record of a fuzzed batch: a seed alone, or some seeds in a KPL aggregate,
+/// either possibly damaged by a flipped byte.
+#[derive(Debug, Clone)]
+struct Sent {
+    seeds: Vec<usize>,
+    aggregated: bool,
+    flip: Option<(usize, u8)>,
+}
+
+fn sent() -> impl Strategy<Value = Sent> {
+    (
+        proptest::collection::vec(0usize..64, 1..5),
+        any::<bool>(),
+        proptest::option::weighted(0.3, (0usize..100_000, any::<u8>())),
+    )
+        .prop_map(|(seeds, aggregated, flip)| Sent {
+            seeds,
+            aggregated,
+            flip,
+        })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// A batch mixing plain records and KPL aggregates, intact or damaged: every user record
+    /// of an intact aggregate, and every other Kinesis record, comes out exactly once, as a
+    /// prediction or as a dead letter holding its bytes.
+    #[test]
+    fn every_record_of_a_mixed_batch_comes_out_once(batch in proptest::collection::vec(sent(), 1..8)) {
+        use edge_host::handler::{Backend, Handler, HandlerConfig, RecordIn};
+        use edge_host::kpl::{self, UserRecord};
+        let mut records = Vec::new();
+        for (i, r) in batch.iter().enumerate() {
+            let parts: Vec<&[u8]> = r.seeds.iter().map(|&k| &seeds()[k % seeds().len()][..]).collect();
+            let mut data = if r.aggregated {
+                let keys: Vec<String> = (0..parts.len()).map(|k| format!("user-{k}")).collect();
+                let users: Vec<UserRecord> = parts
+                    .iter()
+                    .zip(&keys)
+                    .map(|(d, key)| UserRecord { partition_key: key, explicit_hash_key: None, data: d })
+                    .collect();
+                kpl::aggregate(&users)
+            } else {
+                parts[0].to_vec()
+            };
+            if let Some((at, b)) = r.flip {
+                let n = data.len();
+                data[at % n] ^= b | 1;
+            }
+            records.push(RecordIn {
+                data,
+                source: edge_host::output::Source {
+                    partition_key: format!("pk-{i}"),
+                    sequence_number: i.to_string(),
+                    ..Default::default()
+                },
+            });
+        }
+        let mut handler = Handler::new(
+            Backend::Native(None),
+            common::test_fetched_model(),
+            HandlerConfig::in_memory(),
+        )
+        .unwrap();
+        let out = handler.process(&records).unwrap();
+        // What each Kinesis record should become: its user records, or itself.
+        let mut want_per_record = Vec::new();
+        for r in &records {
+            want_per_record.push(match kpl::deaggregate(&r.data) {
+                Ok(Some(users)) => users.len(),
+                _ => 1,
+            });
+        }
+        let total: usize = want_per_record.iter().sum();
+        prop_assert_eq!(out.user_records, total);
+        prop_assert_eq!(out.predictions.len() + out.dead_letters.len(), total);
+        let mut got_per_record = vec![0usize; records.len()];
+        for &i in out.prediction_inputs.iter().chain(&out.dead_letter_inputs) {
+            got_per_record[i] += 1;
+        }
+        prop_assert_eq!(&got_per_record, &want_per_record);
+        for (d, &i) in out.dead_letters.iter().zip(&out.dead_letter_inputs) {
+            let (reason, bytes) = common::dead_letter(&d.data);
+            let whole = bytes == records[i].data;
+            let inner = matches!(kpl::deaggregate(&records[i].data), Ok(Some(users)) if users.iter().any(|u| u.data == bytes));
+            prop_assert!(whole || inner, "{reason}: the dead letter holds bytes that were not sent");
+            prop_assert_eq!(reason == "bad_aggregate", whole && kpl::is_aggregate(&records[i].data));
+        }
     }
 }
 
