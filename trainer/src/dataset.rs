@@ -78,9 +78,21 @@ pub fn competition_of(path: &Path) -> String {
 /// The first bytes of every gzip stream: files that start with them are decompressed, whatever
 /// their name.
 const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
+/// A UTF-8 byte-order mark, which some tools write before JSON. RFC 8259 lets a parser ignore
+/// it, and the readers here do.
+const UTF8_BOM: &str = "\u{feff}";
 
-/// Reads a `.json` or `.json.gz` file to text, naming the file in every error.
+/// Reads a `.json` or `.json.gz` file to text (without a leading byte-order mark), naming the
+/// file in every error.
 pub fn read_text(path: &Path) -> Result<String> {
+    let mut text = read_text_as_is(path)?;
+    if text.starts_with(UTF8_BOM) {
+        text.drain(..UTF8_BOM.len());
+    }
+    Ok(text)
+}
+
+fn read_text_as_is(path: &Path) -> Result<String> {
     let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
     let gz = bytes.starts_with(&GZIP_MAGIC);
     if gz {
@@ -168,6 +180,7 @@ fn stream_events<R: Read>(path: &Path, mut input: R, chunk: usize) -> Option<Sho
     let mut elements = 0usize;
     // Where the current element starts in `buf` and where the scan goes on.
     let (mut start, mut at) = (0usize, 0usize);
+    let mut first = true;
     loop {
         let got = input
             .by_ref()
@@ -176,6 +189,9 @@ fn stream_events<R: Read>(path: &Path, mut input: R, chunk: usize) -> Option<Sho
             .ok()?;
         if got == 0 {
             break;
+        }
+        if std::mem::take(&mut first) && buf.starts_with(UTF8_BOM.as_bytes()) {
+            at = UTF8_BOM.len();
         }
         while at < buf.len() {
             let c = buf[at];
@@ -576,6 +592,43 @@ mod tests {
         assert!(stream_events_file(&cut).is_none());
         let err = load_events_file(&cut).unwrap_err();
         assert!(format!("{err:#}").contains("events_Cut.json.gz"), "{err:#}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_the_array_is_ignored_streamed_or_not() {
+        use std::io::Write as _;
+        let events: Vec<String> = (0..6)
+            .map(|i| event_json(i, i as f64, i % 2 == 1))
+            .collect();
+        let text = format!("[{}]", events.join(","));
+        let dir = tempfile::tempdir().unwrap();
+        let plain = dir.path().join("events_Plain.json");
+        std::fs::write(&plain, &text).unwrap();
+        let want = load_events_file(&plain).unwrap().rows;
+        assert_eq!(want.len(), 3);
+        let bom = dir.path().join("events_Bom.json");
+        std::fs::write(&bom, format!("{UTF8_BOM}{text}")).unwrap();
+        let gz = dir.path().join("events_Bom.json.gz");
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        enc.write_all(format!("{UTF8_BOM}{text}").as_bytes())
+            .unwrap();
+        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        for path in [&bom, &gz] {
+            assert_eq!(stream_events_file(path).expect("streams").rows, want);
+            assert_eq!(load_events_file(path).unwrap().rows, want);
+            assert_eq!(read_text(path).unwrap(), text);
+        }
+        // The careful pass, for a file the stream gives up on (a broken event), too.
+        let broken = dir.path().join("events_BomBroken.json");
+        let broken_text = text.replacen(r#""matchId": 3"#, r#""matchId": []"#, 1);
+        std::fs::write(&broken, format!("{UTF8_BOM}{broken_text}")).unwrap();
+        assert!(stream_events_file(&broken).is_none());
+        let table = load_events_file(&broken).unwrap();
+        assert_eq!((table.rows.len(), table.skipped_events), (3, 1));
+        // Only at the very start: a mark inside the array is still an error.
+        let inside = dir.path().join("events_Inside.json");
+        std::fs::write(&inside, format!("[{UTF8_BOM}{}]", events.join(","))).unwrap();
+        assert!(stream_events_file(&inside).is_none());
     }
 
     /// Events whose strings hold every character the element scan treats specially.
