@@ -287,6 +287,9 @@ pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
             format!("record data is not UTF-8 ({e})"),
         )
     })?;
+    // A byte-order mark, which some producers' tools write before JSON: RFC 8259 lets a
+    // parser ignore it.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     // The one-pass shapes, tried only where the first key says they may fit: a failed attempt
     // costs serde's error message, which for a bare event was ~12 % of its decode.
     let first = first_key(text);
@@ -630,6 +633,25 @@ mod tests {
         assert_eq!(o.format, InputFormat::Original);
         assert_eq!(o.shot.kind(), ShotKind::OpenPlay);
         assert_eq!(o.shot_id, ShotId::Int(12345678901));
+    }
+
+    #[test]
+    fn a_byte_order_mark_before_a_record_is_ignored_and_only_there() {
+        let wrapped = format!(r#"{{"event": {WYSCOUT_SHOT}, "before": []}}"#);
+        for record in [
+            WYSCOUT_SHOT.to_string(),
+            wrapped,
+            r#"{"shot": {"x_m": 94.5, "y_m": 30}, "shot_id": 7}"#.to_string(),
+        ] {
+            let plain = decode(record.as_bytes()).unwrap();
+            assert_eq!(
+                decode(format!("\u{feff}{record}").as_bytes()).unwrap(),
+                plain
+            );
+            // Anywhere else it is not whitespace to JSON.
+            let inside = record.replacen('{', "{\u{feff}", 1);
+            assert_eq!(kind_of(&inside), InvalidKind::BadJson, "{inside}");
+        }
     }
 
     #[test]

@@ -149,6 +149,15 @@ fn kpl_aggregates_from_a_real_producer_library_give_each_user_record_its_output(
 }
 
 #[test]
+fn an_event_file_with_a_byte_order_mark_reads_like_one_without() {
+    let dir = tempfile::tempdir().unwrap();
+    let bom = dir.path().join("event-bom.json");
+    let text = std::fs::read_to_string(repo_path(EVENT)).unwrap();
+    std::fs::write(&bom, format!("\u{feff}{text}")).unwrap();
+    assert_eq!(invoke_lines(bom.to_str().unwrap()), invoke_lines(EVENT));
+}
+
+#[test]
 fn a_model_folder_is_named_by_its_manifest() {
     // As `trainer train --out any-name` writes it: the predictions must carry the version the
     // registry will know the model by, so local runs and the deployed function agree.
