@@ -548,20 +548,34 @@ mod tests {
         );
     }
 
+    /// The array of `n` events (every `shot_every`-th a shot), as text.
+    fn events_text(n: u64, shot_every: u64) -> String {
+        let events: Vec<String> = (0..n)
+            .map(|i| event_json(i, i as f64, i % shot_every == shot_every - 1))
+            .collect();
+        format!("[{}]", events.join(","))
+    }
+
+    /// Writes `text` to `name` in `dir`, gzipped when the name ends in `.gz`.
+    fn write_file(dir: &Path, name: &str, text: &str) -> PathBuf {
+        use std::io::Write as _;
+        let path = dir.join(name);
+        if name.ends_with(".gz") {
+            let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+            enc.write_all(text.as_bytes()).unwrap();
+            std::fs::write(&path, enc.finish().unwrap()).unwrap();
+        } else {
+            std::fs::write(&path, text).unwrap();
+        }
+        path
+    }
+
     #[test]
     fn clean_files_stream_from_the_reader_gzipped_or_not_and_broken_ones_do_not() {
-        use std::io::Write as _;
-        let good: Vec<String> = (0..8)
-            .map(|i| event_json(i, i as f64, i % 3 == 2))
-            .collect();
-        let text = format!("[{}]", good.join(","));
+        let text = events_text(8, 3);
         let dir = tempfile::tempdir().unwrap();
-        let plain = dir.path().join("events_Plain.json");
-        std::fs::write(&plain, &text).unwrap();
-        let gz = dir.path().join("events_Gz.json.gz");
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(text.as_bytes()).unwrap();
-        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let plain = write_file(dir.path(), "events_Plain.json", &text);
+        let gz = write_file(dir.path(), "events_Gz.json.gz", &text);
         let streamed = stream_events_file(&plain).expect("a clean file streams");
         assert_eq!(streamed.rows.len(), 2);
         assert_eq!(
@@ -596,38 +610,28 @@ mod tests {
 
     #[test]
     fn a_byte_order_mark_before_the_array_is_ignored_streamed_or_not() {
-        use std::io::Write as _;
-        let events: Vec<String> = (0..6)
-            .map(|i| event_json(i, i as f64, i % 2 == 1))
-            .collect();
-        let text = format!("[{}]", events.join(","));
+        let text = events_text(6, 2);
         let dir = tempfile::tempdir().unwrap();
-        let plain = dir.path().join("events_Plain.json");
-        std::fs::write(&plain, &text).unwrap();
+        let plain = write_file(dir.path(), "events_Plain.json", &text);
         let want = load_events_file(&plain).unwrap().rows;
         assert_eq!(want.len(), 3);
-        let bom = dir.path().join("events_Bom.json");
-        std::fs::write(&bom, format!("{UTF8_BOM}{text}")).unwrap();
-        let gz = dir.path().join("events_Bom.json.gz");
-        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
-        enc.write_all(format!("{UTF8_BOM}{text}").as_bytes())
-            .unwrap();
-        std::fs::write(&gz, enc.finish().unwrap()).unwrap();
+        let marked = format!("{UTF8_BOM}{text}");
+        let bom = write_file(dir.path(), "events_Bom.json", &marked);
+        let gz = write_file(dir.path(), "events_Bom.json.gz", &marked);
         for path in [&bom, &gz] {
             assert_eq!(stream_events_file(path).expect("streams").rows, want);
             assert_eq!(load_events_file(path).unwrap().rows, want);
             assert_eq!(read_text(path).unwrap(), text);
         }
         // The careful pass, for a file the stream gives up on (a broken event), too.
-        let broken = dir.path().join("events_BomBroken.json");
-        let broken_text = text.replacen(r#""matchId": 3"#, r#""matchId": []"#, 1);
-        std::fs::write(&broken, format!("{UTF8_BOM}{broken_text}")).unwrap();
+        let broken_text = marked.replacen(r#""matchId": 3"#, r#""matchId": []"#, 1);
+        let broken = write_file(dir.path(), "events_BomBroken.json", &broken_text);
         assert!(stream_events_file(&broken).is_none());
         let table = load_events_file(&broken).unwrap();
         assert_eq!((table.rows.len(), table.skipped_events), (3, 1));
         // Only at the very start: a mark inside the array is still an error.
-        let inside = dir.path().join("events_Inside.json");
-        std::fs::write(&inside, format!("[{UTF8_BOM}{}]", events.join(","))).unwrap();
+        let inside_text = text.replacen('[', &format!("[{UTF8_BOM}"), 1);
+        let inside = write_file(dir.path(), "events_Inside.json", &inside_text);
         assert!(stream_events_file(&inside).is_none());
     }
 
