@@ -80,17 +80,47 @@ fn invoke_prints_predictions_dead_letters_and_the_response() {
     assert_eq!(String::from_utf8(again.stdout).unwrap(), stdout);
 }
 
-/// `edge-host invoke` on `event`: (dead letters, predictions, the batch response).
-fn invoke_lines(event: &str) -> (Vec<String>, Vec<String>, String) {
+/// What `edge-host invoke` printed for an event.
+#[derive(Debug, PartialEq)]
+struct Invoked {
+    dead: Vec<String>,
+    predictions: Vec<String>,
+    response: String,
+    /// The invocation's EMF metrics line (stderr).
+    metrics: serde_json::Value,
+}
+
+/// `edge-host invoke` on `event`.
+fn invoke_lines(event: &str) -> Invoked {
     let o = edge_host(&["invoke", "--event", event, "--model", MODEL], &[]);
     assert!(o.status.success(), "{}", stderr(&o));
-    let stdout = String::from_utf8(o.stdout).unwrap();
+    let stdout = String::from_utf8(o.stdout.clone()).unwrap();
     let mut lines: Vec<String> = stdout.lines().map(str::to_string).collect();
     let response = lines.pop().expect("the response line");
     let (dead, predictions) = lines
         .into_iter()
         .partition(|l| l.starts_with("{\"dead_letter\""));
-    (dead, predictions, response)
+    let mut metrics: serde_json::Value = stderr(&o)
+        .lines()
+        .filter_map(|l| serde_json::from_str::<serde_json::Value>(l).ok())
+        .find(|v| v.get("_aws").is_some())
+        .expect("an EMF line on stderr");
+    // Only the counts: the rest carries timestamps.
+    metrics.as_object_mut().unwrap().retain(|k, _| {
+        [
+            "RecordsIn",
+            "RecordsScored",
+            "DeadLetters",
+            "BatchItemFailures",
+        ]
+        .contains(&k.as_str())
+    });
+    Invoked {
+        dead,
+        predictions,
+        response,
+        metrics,
+    }
 }
 
 /// Four Kinesis records packed by a real KPL-format producer library (aws-kinesis-agg, see
@@ -101,9 +131,17 @@ const KPL_EVENT: &str = "testdata/events/kinesis-kpl.json";
 
 #[test]
 fn kpl_aggregates_from_a_real_producer_library_give_each_user_record_its_output() {
-    let (plain_dead, plain, _) = invoke_lines(EVENT);
-    let (dead, predictions, response) = invoke_lines(KPL_EVENT);
-    assert_eq!(response, r#"{"batchItemFailures":[]}"#);
+    let plain = invoke_lines(EVENT);
+    let kpl = invoke_lines(KPL_EVENT);
+    let (plain_dead, plain) = (plain.dead, plain.predictions);
+    let (dead, predictions) = (kpl.dead, kpl.predictions);
+    assert_eq!(kpl.response, r#"{"batchItemFailures":[]}"#);
+    // Metrics count user records: 11 + 3 in the good aggregates, the broken one as one record,
+    // the plain record.
+    assert_eq!(
+        kpl.metrics,
+        serde_json::json!({"RecordsIn": 16, "RecordsScored": 9, "DeadLetters": 7, "BatchItemFailures": 0})
+    );
     // The predictions of the 11 records, of the first 3 again, and of the first once more:
     // byte for byte those of the plain records (records 0–2 are shots).
     let want: Vec<&String> = plain.iter().chain(&plain[..3]).chain(&plain[..1]).collect();
