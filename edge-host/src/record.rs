@@ -20,6 +20,11 @@
 //! [`MAX_SHOT_ID_CHARS`] characters without control characters (it becomes the output's
 //! Kinesis partition key). Every refusal is an [`Invalid`] with a stable [`InvalidKind`] and a
 //! message naming the field.
+//!
+//! Any of them may come gzip-compressed (producers compress to cut Kinesis costs; StatsBomb
+//! records shrink about five times): data that starts with gzip's magic bytes is inflated
+//! first, to at most [`MAX_INFLATED_BYTES`], and a record that does not inflate, inflates past
+//! that, or holds gzip again is [`InvalidKind::BadGzip`].
 
 use scorer::json::{JsonError, OriginalRecord, ShotJson};
 use scorer::statsbomb::{self, StatsbombError};
@@ -29,11 +34,17 @@ use serde::de::{DeserializeOwned, IgnoredAny};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 use std::fmt;
+use std::io::Read;
 
 /// Longest shot id string (Kinesis partition keys are at most 256 characters).
 pub const MAX_SHOT_ID_CHARS: usize = 256;
 /// Most events accepted in `before` (a whole match has about 1,700).
 pub const MAX_BEFORE_EVENTS: usize = 5_000;
+/// Most bytes a gzip-compressed record may inflate to: four times Kinesis's 1 MiB record, so
+/// a decompression bomb stops there.
+pub const MAX_INFLATED_BYTES: usize = 4 << 20;
+/// The first bytes of gzip data.
+const GZIP_MAGIC: [u8; 2] = [0x1f, 0x8b];
 
 /// Which of the accepted formats a record was in.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,6 +155,9 @@ pub struct Decoded {
 pub enum InvalidKind {
     /// Not UTF-8 JSON, or not an object.
     BadJson,
+    /// Gzip data that does not inflate, inflates past [`MAX_INFLATED_BYTES`], or holds gzip
+    /// again.
+    BadGzip,
     /// Bytes that start like a KPL aggregate ([`crate::kpl`]) but do not check out, or an
     /// aggregate inside one; dead-lettered whole.
     BadAggregate,
@@ -164,6 +178,7 @@ impl InvalidKind {
     pub fn name(self) -> &'static str {
         match self {
             InvalidKind::BadJson => "bad_json",
+            InvalidKind::BadGzip => "bad_gzip",
             InvalidKind::BadAggregate => "bad_aggregate",
             InvalidKind::UnknownFormat => "unknown_format",
             InvalidKind::BadField => "bad_field",
@@ -279,8 +294,35 @@ struct StatsbombFast<'a> {
     shot_id: Option<&'a RawValue>,
 }
 
-/// Decodes one record's data.
+/// Decodes one record's data, inflating it first if it is gzip.
 pub fn decode(data: &[u8]) -> Result<Decoded, Invalid> {
+    if !data.starts_with(&GZIP_MAGIC) {
+        return decode_json(data);
+    }
+    let bad = |why: String| Invalid::new(InvalidKind::BadGzip, why);
+    let mut inflated = Vec::with_capacity(data.len() * 4);
+    flate2::read::MultiGzDecoder::new(data)
+        .take(MAX_INFLATED_BYTES as u64 + 1)
+        .read_to_end(&mut inflated)
+        .map_err(|e| {
+            bad(format!(
+                "record data starts like gzip but does not inflate ({e}) after {} bytes",
+                inflated.len()
+            ))
+        })?;
+    if inflated.len() > MAX_INFLATED_BYTES {
+        return Err(bad(format!(
+            "gzip record inflates to more than {MAX_INFLATED_BYTES} bytes"
+        )));
+    }
+    if inflated.starts_with(&GZIP_MAGIC) {
+        return Err(bad("gzip inside gzip".into()));
+    }
+    decode_json(&inflated)
+}
+
+/// Decodes one record's JSON.
+fn decode_json(data: &[u8]) -> Result<Decoded, Invalid> {
     let text = std::str::from_utf8(data).map_err(|e| {
         Invalid::new(
             InvalidKind::BadJson,
@@ -633,6 +675,79 @@ mod tests {
         assert_eq!(o.format, InputFormat::Original);
         assert_eq!(o.shot.kind(), ShotKind::OpenPlay);
         assert_eq!(o.shot_id, ShotId::Int(12345678901));
+    }
+
+    /// A real shot event, padded with whitespace to `n` bytes.
+    fn padded_shot(n: usize) -> String {
+        format!("{WYSCOUT_SHOT}{}", " ".repeat(n - WYSCOUT_SHOT.len()))
+    }
+
+    fn gzip(bytes: &[u8]) -> Vec<u8> {
+        use std::io::Write as _;
+        let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+        enc.write_all(bytes).unwrap();
+        enc.finish().unwrap()
+    }
+
+    #[test]
+    fn gzip_records_decode_like_plain_ones() {
+        let wrapped = format!(r#"{{"event": {WYSCOUT_SHOT}, "before": [], "shot_id": "z"}}"#);
+        let pass = WYSCOUT_SHOT.replace(r#""eventId": 10"#, r#""eventId": 8"#);
+        for record in [
+            WYSCOUT_SHOT.to_string(),
+            wrapped,
+            r#"{"shot": {"x_m": 94.5, "y_m": 30}, "shot_id": 7}"#.to_string(),
+            r#"{"shot": {"distance_to_goal": 11.0, "angle_to_goal": 0.6}, "shot_id": 8}"#
+                .to_string(),
+            format!("\u{feff}{WYSCOUT_SHOT}"),
+            // Refused the same way compressed or not.
+            pass,
+            r#"{"shot": {"x_m": 500, "y_m": 30}, "shot_id": 9}"#.to_string(),
+        ] {
+            assert_eq!(
+                decode(&gzip(record.as_bytes())),
+                decode(record.as_bytes()),
+                "{record}"
+            );
+        }
+        // A record in two gzip members (concatenated streams are one gzip file).
+        let (a, b) = WYSCOUT_SHOT.split_at(40);
+        let two = [gzip(a.as_bytes()), gzip(b.as_bytes())].concat();
+        assert_eq!(decode(&two), decode(WYSCOUT_SHOT.as_bytes()));
+        // Up to the limit, whitespace included.
+        let padded = padded_shot(MAX_INFLATED_BYTES);
+        assert!(decode(&gzip(padded.as_bytes())).is_ok());
+    }
+
+    #[test]
+    fn broken_gzip_records_and_bombs_are_refused() {
+        let good = gzip(WYSCOUT_SHOT.as_bytes());
+        let mut bad_crc = good.clone();
+        let n = bad_crc.len();
+        bad_crc[n - 8] ^= 0xFF;
+        let one_past = padded_shot(MAX_INFLATED_BYTES + 1);
+        let bomb = gzip(&vec![b' '; 16 << 20]);
+        assert!(bomb.len() < 100_000, "{}", bomb.len());
+        let cases: Vec<(Vec<u8>, &str)> = vec![
+            (good[..good.len() / 2].to_vec(), "does not inflate"),
+            (good[..good.len() - 1].to_vec(), "does not inflate"),
+            (bad_crc, "does not inflate"),
+            ([&good[..], b"trailing"].concat(), "does not inflate"),
+            (GZIP_MAGIC.to_vec(), "does not inflate"),
+            (gzip(one_past.as_bytes()), "more than"),
+            (bomb, "more than"),
+            (gzip(&good), "gzip inside gzip"),
+        ];
+        for (data, why) in cases {
+            let e = decode(&data).expect_err(why);
+            assert_eq!(e.kind, InvalidKind::BadGzip, "{e:?}");
+            assert!(e.reason.contains(why), "{e:?}");
+        }
+        // Inflated bytes that are not UTF-8 are bad JSON, as they would be plain.
+        assert_eq!(
+            decode(&gzip(&[0xff, 0xfe, b'{'])).unwrap_err().kind,
+            InvalidKind::BadJson
+        );
     }
 
     #[test]

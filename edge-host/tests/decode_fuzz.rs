@@ -12,7 +12,7 @@ use proptest::prelude::*;
 use std::sync::OnceLock;
 
 /// One record of each format and shape (Wyscout wrapped and bare, StatsBomb wrapped and
-/// bare, xgoals' JSON, the original's), from the real data.
+/// bare, xgoals' JSON, the original's), from the real data, and two of them gzipped.
 fn seeds() -> &'static [Vec<u8>] {
     static SEEDS: OnceLock<Vec<Vec<u8>>> = OnceLock::new();
     SEEDS.get_or_init(|| {
@@ -23,8 +23,18 @@ fn seeds() -> &'static [Vec<u8>] {
             wc.original[7].clone(),
         ];
         seeds.extend(other_format_records().into_iter().map(|(data, _, _)| data));
+        // Gzip-compressed, so cuts and flips reach the inflating path too.
+        let gzipped: Vec<Vec<u8>> = seeds.iter().take(2).map(|s| gzip(s)).collect();
+        seeds.extend(gzipped);
         seeds
     })
+}
+
+fn gzip(bytes: &[u8]) -> Vec<u8> {
+    use std::io::Write as _;
+    let mut enc = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default());
+    enc.write_all(bytes).unwrap();
+    enc.finish().unwrap()
 }
 
 /// Bytes a hostile or broken producer might put anywhere in a record.
