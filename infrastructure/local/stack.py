@@ -5,7 +5,8 @@ smoke test (infrastructure/scripts/smoke.sh), through boto3. Run with the moto v
   stack.py free-port
   stack.py wait-ready --endpoint URL
   stack.py create     --endpoint URL --bucket B --stream NAME[:SHARDS]...
-  stack.py put        --endpoint URL --stream S (--record JSON | --kinesis-event FILE [--kpl])
+  stack.py put        --endpoint URL --stream S (--record JSON | --kinesis-event FILE
+                      [--gzip] [--kpl])
   stack.py read       --endpoint URL --stream S [--count N] [--timeout S]
   stack.py verify     --endpoint URL --output S --dead-letter S --expected FILE [--rounds N]
                       [--timeout S]
@@ -20,6 +21,7 @@ Without --endpoint, put/read/await-shot/await-first talk to real AWS (credential
 import argparse
 import base64
 import collections
+import gzip
 import json
 import os
 import socket
@@ -113,6 +115,8 @@ def put(args):
         except (ValueError, AttributeError):
             shot_id = "shot"
         records = [(data, str(shot_id))]
+    if args.gzip:
+        records = [(gzip.compress(data, mtime=0), key) for data, key in records]
     if args.kpl:
         records = kpl_aggregates(records)
     for data, key in records:
@@ -174,7 +178,8 @@ def read(args):
 def verify(args):
     """The stack's output and dead-letter streams hold exactly what `edge-host invoke` printed
     for the same records, `--rounds` times (once per put of them): the same prediction bytes,
-    and one dead letter per bad record with the same reason code and original bytes."""
+    and one dead letter per bad record with the same reason code and original bytes (gunzipped
+    for records put with `--gzip`)."""
     predictions, dead = [], []
     with open(args.expected, encoding="utf-8") as f:
         for line in f:
@@ -197,7 +202,7 @@ def verify(args):
     got_dead = []
     for raw in got_dead_raw:
         d = json.loads(raw)["dead_letter"]
-        got_dead.append((d["reason_code"], d["data_base64"]))
+        got_dead.append((d["reason_code"], uncompressed_base64(d["data_base64"])))
     problems = []
     if collections.Counter(got) != collections.Counter(predictions):
         problems.append(
@@ -219,6 +224,18 @@ def verify(args):
         f"{len(got_dead)} dead letters on {args.dead_letter} with the expected reasons "
         f"({', '.join(sorted(code for code, _ in got_dead))}) and original bytes"
     )
+
+
+def uncompressed_base64(data_base64):
+    """A dead letter's original bytes, gunzipped if they were sent compressed (`put --gzip`),
+    so they compare with the plain record's."""
+    data = base64.b64decode(data_base64)
+    if data.startswith(b"\x1f\x8b"):
+        try:
+            return base64.b64encode(gzip.decompress(data)).decode("ascii")
+        except (OSError, EOFError):
+            pass
+    return data_base64
 
 
 def content_type(args):
@@ -305,8 +322,9 @@ def main():
     g = s.add_mutually_exclusive_group(required=True)
     g.add_argument("--record", help="one record's data (JSON text)")
     g.add_argument("--kinesis-event", help="a Lambda Kinesis event file: put each record's data")
+    s.add_argument("--gzip", action="store_true", help="gzip each record's data (Python's gzip)")
     s.add_argument("--kpl", action="store_true",
-                   help="with --kinesis-event: pack the records into KPL aggregates (aws-kinesis-agg)")
+                   help="pack the records into KPL aggregates (aws-kinesis-agg), after --gzip")
     s = with_endpoint("read", read, required=False)
     s.add_argument("--stream", required=True)
     s.add_argument("--count", type=int, default=0, help="wait until at least this many")

@@ -233,9 +233,10 @@ cmd_shot() {
 # for the same records with the same model, byte for byte, and the dead-letter stream one
 # letter per bad record with its reason and original bytes. The same records then go in
 # again packed into one KPL aggregate by aws-kinesis-agg (a real producer library), and must
-# come out the same a second time. Then runs the deployment smoke
-# test (infrastructure/scripts/smoke.sh) against the stack, and checks the site serves the
-# page and its wasm with the right content type. Stops the stack whatever happens.
+# come out the same a second time, and gzip-compressed a third time. Then runs the
+# deployment smoke test (infrastructure/scripts/smoke.sh) against the stack, and checks the
+# site serves the page and its wasm with the right content type. Stops the stack whatever
+# happens.
 cmd_smoke() {
   trap 'cmd_down >/dev/null' EXIT
   cmd_up
@@ -252,6 +253,11 @@ cmd_smoke() {
   py put --endpoint "$ENDPOINT" --stream "$IN_STREAM" --kinesis-event "$event" --kpl
   py verify --endpoint "$ENDPOINT" --output "$OUT_STREAM" --dead-letter "$DEAD_STREAM" \
     --expected "$STATE/expected.jsonl" --rounds 2 --timeout 120
+  done_step
+  step "stack smoke: the same records gzip-compressed, one to a Kinesis record"
+  py put --endpoint "$ENDPOINT" --stream "$IN_STREAM" --kinesis-event "$event" --gzip
+  py verify --endpoint "$ENDPOINT" --output "$OUT_STREAM" --dead-letter "$DEAD_STREAM" \
+    --expected "$STATE/expected.jsonl" --rounds 3 --timeout 120
   done_step
   step "stack smoke: the deployed smoke test (infrastructure/scripts/smoke.sh) against the stack"
   XGOALS_EDGE_HOST="$TARGET_DIR/debug/edge-host" bash "$ROOT/infrastructure/scripts/smoke.sh" \
