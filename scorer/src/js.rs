@@ -24,16 +24,28 @@ fn js_error(e: impl core::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// Parses `before`: a JSON array of a provider's events.
-fn events<E: serde::de::DeserializeOwned>(
+/// A provider's shot event (`parse`d from `event_json`) with the events before it (a JSON
+/// array, oldest first), turned into a `Shot` by the provider's `to_shot`, the trainer's own
+/// conversion.
+fn provider_shot<E, P, C>(
+    event_json: &str,
     before_json: &str,
     provider: &str,
-) -> Result<Vec<E>, JsError> {
-    serde_json::from_str(before_json).map_err(|e| {
+    parse: impl FnOnce(&str) -> Result<E, P>,
+    to_shot: impl FnOnce(&E, &[E]) -> Result<Shot, C>,
+) -> Result<Shot, JsError>
+where
+    E: serde::de::DeserializeOwned,
+    P: core::fmt::Display,
+    C: core::fmt::Display,
+{
+    let event = parse(event_json).map_err(js_error)?;
+    let before: Vec<E> = serde_json::from_str(before_json).map_err(|e| {
         JsError::new(&format!(
             "`before` must be a JSON array of {provider} events: {e}"
         ))
-    })
+    })?;
+    to_shot(&event, &before).map_err(js_error)
 }
 
 /// A loaded model, ready to score shots.
@@ -49,13 +61,13 @@ impl Scorer {
     pub fn new(model_bytes: &[u8]) -> Result<Scorer, JsError> {
         Model::parse(model_bytes)
             .map(|model| Scorer { model })
-            .map_err(|e| JsError::new(&e.to_string()))
+            .map_err(js_error)
     }
 
     /// xG of one shot in xgoals' shot JSON; throws if the JSON or the shot is invalid.
     #[wasm_bindgen(js_name = scoreJson)]
     pub fn score_json(&self, shot_json: &str) -> Result<f32, JsError> {
-        let shot = json::shot_from_json(shot_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let shot = json::shot_from_json(shot_json).map_err(js_error)?;
         Ok(self.model.score(&shot))
     }
 
@@ -94,9 +106,13 @@ impl Scorer {
     /// Throws if the JSON is malformed or the event is not a shot for xG.
     #[wasm_bindgen(js_name = scoreWyscout)]
     pub fn score_wyscout(&self, event_json: &str, before_json: &str) -> Result<f32, JsError> {
-        let event = wyscout::Event::from_json(event_json).map_err(js_error)?;
-        let before: Vec<wyscout::Event> = events(before_json, "Wyscout")?;
-        let shot = wyscout::to_shot(&event, &before).map_err(js_error)?;
+        let shot = provider_shot(
+            event_json,
+            before_json,
+            "Wyscout",
+            wyscout::Event::from_json,
+            wyscout::to_shot,
+        )?;
         Ok(self.model.score(&shot))
     }
 
@@ -105,16 +121,20 @@ impl Scorer {
     /// is not a shot for xG.
     #[wasm_bindgen(js_name = scoreStatsbomb)]
     pub fn score_statsbomb(&self, event_json: &str, before_json: &str) -> Result<f32, JsError> {
-        let event = statsbomb::Event::from_json(event_json).map_err(js_error)?;
-        let before: Vec<statsbomb::Event> = events(before_json, "StatsBomb")?;
-        let shot = statsbomb::to_shot(&event, &before).map_err(js_error)?;
+        let shot = provider_shot(
+            event_json,
+            before_json,
+            "StatsBomb",
+            statsbomb::Event::from_json,
+            statsbomb::to_shot,
+        )?;
         Ok(self.model.score(&shot))
     }
 
     /// The feature row of one shot in xgoals' shot JSON (NaN = missing).
     #[wasm_bindgen(js_name = featuresJson)]
     pub fn features_json(&self, shot_json: &str) -> Result<Vec<f32>, JsError> {
-        let shot = json::shot_from_json(shot_json).map_err(|e| JsError::new(&e.to_string()))?;
+        let shot = json::shot_from_json(shot_json).map_err(js_error)?;
         Ok(features::extract(&shot).to_vec())
     }
 }
