@@ -405,7 +405,7 @@ async fn lambda(started: Instant) -> Result<()> {
 async fn invoke(started: Instant, event_path: &Path, model: ModelArgs) -> Result<()> {
     let text = std::fs::read_to_string(event_path)
         .with_context(|| format!("reading {}", event_path.display()))?;
-    let text = text.strip_prefix('\u{feff}').unwrap_or(&text);
+    let text = edge_host::record::without_bom(&text);
     let event: KinesisEvent = serde_json::from_str(text).with_context(|| {
         format!(
             "{} is not a Lambda Kinesis event ({{\"Records\": [{{\"kinesis\": {{\"data\": base64, …}}}}]}})",

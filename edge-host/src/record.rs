@@ -329,9 +329,7 @@ fn decode_json(data: &[u8]) -> Result<Decoded, Invalid> {
             format!("record data is not UTF-8 ({e})"),
         )
     })?;
-    // A byte-order mark, which some producers' tools write before JSON: RFC 8259 lets a
-    // parser ignore it.
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let text = without_bom(text);
     // The one-pass shapes, tried only where the first key says they may fit: a failed attempt
     // costs serde's error message, which for a bare event was ~12 % of its decode.
     let first = first_key(text);
@@ -392,6 +390,12 @@ fn decode_json(data: &[u8]) -> Result<Decoded, Invalid> {
             "the record mixes keys of several formats (eventId, event, shot)",
         )),
     }
+}
+
+/// `text` without a leading byte-order mark, which some producers' tools write before JSON
+/// (RFC 8259 lets a parser ignore it; anywhere else it stays an error).
+pub fn without_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
 }
 
 /// The first key of a JSON object's text, when it is written plainly (no escapes); `None`
