@@ -27,10 +27,10 @@ mod fixtures;
 
 use common::{ms, time, Timing};
 use edge_host::handler::RecordIn;
-use edge_host::kpl::{self, UserRecord};
 use edge_host::registry::{self, FetchedModel};
 use fixtures::{
-    record_batch, repo_path, statsbomb_records, wasm_and_native_handlers, world_cup_records,
+    kpl_aggregate, record_batch, repo_path, statsbomb_records, wasm_and_native_handlers,
+    world_cup_records,
 };
 use std::path::PathBuf;
 use std::process::Command;
@@ -148,15 +148,7 @@ fn kpl_batch(records: &[Vec<u8>], n: usize, per: usize) -> Vec<RecordIn> {
     let users = record_batch(records, n);
     let mut out = record_batch(&[Vec::new()], n.div_ceil(per));
     for (agg, chunk) in out.iter_mut().zip(users.chunks(per)) {
-        let packed: Vec<UserRecord> = chunk
-            .iter()
-            .map(|r| UserRecord {
-                partition_key: &r.source.partition_key,
-                explicit_hash_key: None,
-                data: &r.data,
-            })
-            .collect();
-        agg.data = kpl::aggregate(&packed);
+        agg.data = kpl_aggregate(chunk);
     }
     out
 }

@@ -154,20 +154,15 @@ proptest! {
     #[test]
     fn every_record_of_a_mixed_batch_comes_out_once(batch in proptest::collection::vec(sent(), 1..8)) {
         use edge_host::handler::{Backend, Handler, HandlerConfig, RecordIn};
-        use edge_host::kpl::{self, UserRecord};
+        use edge_host::kpl;
         let mut records = Vec::new();
         for (i, r) in batch.iter().enumerate() {
-            let parts: Vec<&[u8]> = r.seeds.iter().map(|&k| &seeds()[k % seeds().len()][..]).collect();
+            let parts: Vec<Vec<u8>> =
+                r.seeds.iter().map(|&k| seeds()[k % seeds().len()].clone()).collect();
             let mut data = if r.aggregated {
-                let keys: Vec<String> = (0..parts.len()).map(|k| format!("user-{k}")).collect();
-                let users: Vec<UserRecord> = parts
-                    .iter()
-                    .zip(&keys)
-                    .map(|(d, key)| UserRecord { partition_key: key, explicit_hash_key: None, data: d })
-                    .collect();
-                kpl::aggregate(&users)
+                common::kpl_aggregate(&common::record_batch(&parts, parts.len()))
             } else {
-                parts[0].to_vec()
+                parts[0].clone()
             };
             if let Some((at, b)) = r.flip {
                 let n = data.len();

@@ -332,6 +332,19 @@ pub fn record_batch(records: &[Vec<u8>], n: usize) -> Vec<RecordIn> {
         .collect()
 }
 
+/// `records` packed into one KPL aggregate, each under its own partition key.
+pub fn kpl_aggregate(records: &[RecordIn]) -> Vec<u8> {
+    let users: Vec<edge_host::kpl::UserRecord> = records
+        .iter()
+        .map(|r| edge_host::kpl::UserRecord {
+            partition_key: &r.source.partition_key,
+            explicit_hash_key: None,
+            data: &r.data,
+        })
+        .collect();
+    edge_host::kpl::aggregate(&users)
+}
+
 /// The fixed test model as the registry would hand it to the handler.
 pub fn test_fetched_model() -> FetchedModel {
     let bytes = test_model_bytes();
