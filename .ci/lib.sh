@@ -48,6 +48,16 @@ need_wasm_bindgen() {
   fi
 }
 
+# wasm-pack builds the JS package; it uses the wasm-bindgen-cli above (same version as the
+# crate) and wasm-opt from PATH instead of downloading them.
+WASM_PACK_VERSION=0.15.1
+need_wasm_pack() {
+  if [ "$(wasm-pack --version 2>/dev/null)" != "wasm-pack $WASM_PACK_VERSION" ]; then
+    echo "installing wasm-pack $WASM_PACK_VERSION (about 2 minutes, once)"
+    cargo install wasm-pack --version "$WASM_PACK_VERSION" --locked
+  fi
+}
+
 need_node() {
   command -v node >/dev/null || apt_install nodejs npm
 }

@@ -1,11 +1,12 @@
-// The JS package (`--features js`, wasm-bindgen `--target web`) as a third-party page would
+// The JS package (`wasm-pack build scorer --target web -- --no-default-features --features js`,
+// or wasm-bindgen `--target web` on the same build) as a third-party page would
 // use it, run in node: every golden case scores to the exact xG bits, through both the flat
 // and the JSON entry points, and bad input throws instead of returning a number.
 //
 // Usage: node --test scorer/js/golden.test.mjs   (XGOALS_JS_PKG = directory of scorer.js)
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join, dirname } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
@@ -18,6 +19,24 @@ const golden = JSON.parse(readFileSync(join(root, "testdata", "golden", "golden.
 const model = readFileSync(join(root, "testdata", "models", "test-model.xgm"));
 const bitsOf = (x) => new Uint32Array(new Float32Array([x]).buffer)[0];
 const hex = (s) => Uint8Array.from(s.match(/../g).map((b) => parseInt(b, 16)));
+
+// wasm-pack's package (CI builds it that way) is what a page installs: its package.json must
+// list files that are there and name the entry points, and the licence files (which npm
+// packs without a listing) must be beside it.
+const packageJson = join(pkgDir, "package.json");
+const bareOutput = !existsSync(packageJson) && "no package.json (a bare wasm-bindgen output)";
+test("wasm-pack's package.json lists the files it ships", { skip: bareOutput }, () => {
+  const meta = JSON.parse(readFileSync(packageJson, "utf8"));
+  assert.equal(meta.main, "scorer.js");
+  assert.equal(meta.types, "scorer.d.ts");
+  assert.equal(meta.license, "MIT OR Apache-2.0");
+  for (const f of ["scorer.js", "scorer_bg.wasm", "scorer.d.ts"]) {
+    assert.ok(meta.files.includes(f), `package.json "files" lacks ${f}`);
+  }
+  for (const f of [...meta.files, "LICENSE-MIT", "LICENSE-APACHE"]) {
+    assert.ok(existsSync(join(pkgDir, f)), `the package lacks ${f}`);
+  }
+});
 
 test("feature table matches the golden file", () => {
   assert.deepEqual(pkg.featureNames(), golden.feature_names);
