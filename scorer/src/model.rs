@@ -12,6 +12,7 @@
 use crate::features::{self, FeatureRow, FEATURE_SET_ID, N_FEATURES};
 use crate::shot::Shot;
 use core::fmt;
+use core::mem::MaybeUninit;
 
 /// First bytes of every model file.
 pub const MAGIC: [u8; 8] = *b"XGMODEL\0";
@@ -262,10 +263,34 @@ impl Cuts {
         }
     }
 
-    /// The rank row of one feature row.
-    fn rank_row(&self, row: &FeatureRow) -> RankRow {
-        let [ranks] = self.ranks(core::array::from_ref(row));
-        ranks
+    /// The rank row of one feature row, written into `out`, which it returns initialised.
+    ///
+    /// Each slot is written once, with no zeroing pass first and no copy after: in wasm a
+    /// zeroed or copied row is a `memory.fill` or `memory.copy`, which wasmtime runs as calls
+    /// into the runtime (about 2 % of a one-shot call to `scorer.wasm`).
+    #[inline(always)]
+    fn rank_row_into<'a>(
+        &self,
+        row: &FeatureRow,
+        out: &'a mut MaybeUninit<RankRow>,
+    ) -> &'a RankRow {
+        let slots = out.as_mut_ptr().cast::<u32>();
+        // No split reads these slots, but every slot of a `RankRow` must hold a value.
+        for s in (N_FEATURES..NAN_RIGHT).chain(NAN_RIGHT + N_FEATURES..RANK_SLOTS) {
+            // SAFETY: s < RANK_SLOTS, inside `out`.
+            unsafe { slots.add(s).write(0) };
+        }
+        self.ranks_with(core::array::from_ref(row), |f, _, left, right| {
+            // SAFETY: f < N_FEATURES ≤ NAN_RIGHT, so both slots are inside `out`.
+            unsafe {
+                slots.add(f).write(left);
+                slots.add(NAN_RIGHT + f).write(right);
+            }
+        });
+        // SAFETY: the loop wrote the slots N_FEATURES..NAN_RIGHT and NAN_RIGHT + N_FEATURES..
+        // RANK_SLOTS, and `ranks_with` calls `put` once for every feature f < N_FEATURES,
+        // which wrote f and NAN_RIGHT + f: together, every slot.
+        unsafe { out.assume_init_ref() }
     }
 }
 
@@ -439,7 +464,8 @@ impl Model {
 
     /// The raw margin (log-odds) for one feature row.
     pub fn margin(&self, row: &FeatureRow) -> f32 {
-        let ranks = self.cuts.rank_row(row);
+        let mut ranks = MaybeUninit::uninit();
+        let ranks = self.cuts.rank_row_into(row, &mut ranks);
         let mut sum = self.base_score;
         // Independent walks in flight; their leaves are added in tree order.
         const IN_FLIGHT: usize = 8;
@@ -466,14 +492,14 @@ impl Model {
                     unsafe { *leaves.get_unchecked(idx[k] - n) }
                 })
             } else {
-                core::array::from_fn(|k| self.walk(&c[k], &ranks))
+                core::array::from_fn(|k| self.walk(&c[k], ranks))
             };
             for x in leaves {
                 sum += x;
             }
         }
         for e in chunks.remainder() {
-            sum += self.walk(e, &ranks);
+            sum += self.walk(e, ranks);
         }
         sum
     }
@@ -1820,7 +1846,8 @@ mod tests {
         for &v in &values {
             let mut row = [0.0; N_FEATURES];
             row.iter_mut().for_each(|x| *x = v);
-            let ranks = m.cuts.rank_row(&row);
+            let mut ranks = core::mem::MaybeUninit::uninit();
+            let ranks = m.cuts.rank_row_into(&row, &mut ranks);
             for s in &splits {
                 let f = s.feature as usize;
                 let key = m.cuts.key(f, s.threshold);
