@@ -258,6 +258,21 @@ fn invalid_records_are_rejected_one_by_one() {
     let again = instance.score_flat_into_new(&[cases[0].flat]);
     assert_eq!(again.get(0).unwrap().unwrap().to_bits(), cases[0].xg_bits);
     assert_eq!(again.first_rejection(), None);
+
+    // The guest reuses its buffers from call to call: nothing of an earlier, larger call (a
+    // rejection, a placeholder row) shows through in a smaller one.
+    let rejected_first = [flats[1], cases[2].flat, cases[5].flat];
+    assert_eq!(
+        instance.score_flat_into_new(&rejected_first).n_rejected(),
+        1
+    );
+    let mut after = Scores::with_features();
+    instance
+        .score_flat_into(&[cases[2].flat, cases[5].flat], &mut after)
+        .unwrap();
+    assert_eq!(after.n_rejected(), 0, "{:?}", after.first_rejection());
+    check_case(&cases[2], &after, 0);
+    check_case(&cases[5], &after, 1);
 }
 
 #[test]

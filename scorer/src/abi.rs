@@ -178,28 +178,40 @@ mod exports {
             // SAFETY: the input region was checked to lie inside linear memory. It is only read
             // here, before any output is written, so overlapping buffers cannot alias a reference.
             let input = unsafe { core::slice::from_raw_parts(input.0 as *const u8, input.1) };
-            state.rows.clear();
-            state.codes.clear();
+            // The buffers only grow, and each call overwrites the first n entries: a clear
+            // and refill would copy every feature row through a temporary and zero the
+            // scores first, each a `memory.copy` or `memory.fill` (calls into the runtime in
+            // wasmtime) per call.
+            if state.rows.len() < n {
+                state.rows.resize(n, [0.0; N_FEATURES]);
+                state.codes.resize(n, 0);
+                state.xg.resize(n, 0.0);
+            }
+            let (rows, codes, xg) = (
+                &mut state.rows[..n],
+                &mut state.codes[..n],
+                &mut state.xg[..n],
+            );
             let mut rejected = 0;
             let mut first_error = None;
-            for (i, rec) in input.chunks_exact(FLAT_SHOT_BYTES).enumerate() {
+            let records = input.chunks_exact(FLAT_SHOT_BYTES);
+            for (i, ((rec, row), code)) in records.zip(&mut *rows).zip(&mut *codes).enumerate() {
                 match Shot::from_flat(rec) {
                     Ok(shot) => {
-                        state.rows.push(features::extract(&shot));
-                        state.codes.push(0);
+                        *row = features::extract(&shot);
+                        *code = 0;
                     }
                     Err(e) => {
                         rejected += 1;
                         first_error.get_or_insert_with(|| format!("shot {i}: {e}"));
                         // A placeholder row keeps indices aligned; its score is replaced by NaN.
-                        state.rows.push([f32::NAN; N_FEATURES]);
-                        state.codes.push(e.code());
+                        *row = [f32::NAN; N_FEATURES];
+                        *code = e.code();
                     }
                 }
             }
-            state.xg.resize(n, 0.0);
-            model.predict_batch(&state.rows, &mut state.xg);
-            for ((v, &code), i) in state.xg.iter_mut().zip(&state.codes).zip(0..) {
+            model.predict_batch(rows, xg);
+            for ((v, &code), i) in xg.iter_mut().zip(&*codes).zip(0..) {
                 if code != 0 {
                     *v = f32::NAN;
                 }
@@ -207,7 +219,7 @@ mod exports {
                 write_le(status_out.0 + 4 * i, &code.to_le_bytes());
             }
             if feat_out.1 > 0 {
-                for (row, i) in state.rows.iter().zip(0..) {
+                for (row, i) in rows.iter().zip(0..) {
                     for (v, j) in row.iter().zip(0..) {
                         write_le(feat_out.0 + 4 * (i * N_FEATURES + j), &v.to_le_bytes());
                     }

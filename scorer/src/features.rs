@@ -196,6 +196,9 @@ pub fn index_of(name: &str) -> Option<usize> {
 }
 
 /// Computes a shot's feature row.
+// Inlined so that callers build the row in place: in wasm, a row returned from a call is
+// copied with `memory.copy`, a call into the runtime under wasmtime.
+#[inline]
 pub fn extract(shot: &Shot) -> FeatureRow {
     let mut row = [0.0; N_FEATURES];
     for (slot, f) in row.iter_mut().zip(FEATURES) {
