@@ -24,28 +24,39 @@ fn js_error(e: impl core::fmt::Display) -> JsError {
     JsError::new(&e.to_string())
 }
 
-/// A provider's shot event (`parse`d from `event_json`) with the events before it (a JSON
-/// array, oldest first), turned into a `Shot` by the provider's `to_shot`, the trainer's own
-/// conversion.
-fn provider_shot<E, P, C>(
-    event_json: &str,
-    before_json: &str,
-    provider: &str,
-    parse: impl FnOnce(&str) -> Result<E, P>,
-    to_shot: impl FnOnce(&E, &[E]) -> Result<Shot, C>,
-) -> Result<Shot, JsError>
-where
-    E: serde::de::DeserializeOwned,
-    P: core::fmt::Display,
-    C: core::fmt::Display,
-{
-    let event = parse(event_json).map_err(js_error)?;
-    let before: Vec<E> = serde_json::from_str(before_json).map_err(|e| {
-        JsError::new(&format!(
-            "`before` must be a JSON array of {provider} events: {e}"
-        ))
-    })?;
-    to_shot(&event, &before).map_err(js_error)
+/// A provider's event feed as the JS API reads it: its name (for errors) and the trainer's
+/// own parse and conversion.
+struct Feed<E, Err> {
+    name: &'static str,
+    parse: fn(&str) -> Result<E, Err>,
+    to_shot: fn(&E, &[E]) -> Result<Shot, Err>,
+}
+
+const WYSCOUT: Feed<wyscout::Event, wyscout::WyscoutError> = Feed {
+    name: "Wyscout",
+    parse: wyscout::Event::from_json,
+    to_shot: wyscout::to_shot,
+};
+
+const STATSBOMB: Feed<statsbomb::Event, statsbomb::StatsbombError> = Feed {
+    name: "StatsBomb",
+    parse: statsbomb::Event::from_json,
+    to_shot: statsbomb::to_shot,
+};
+
+impl<E: serde::de::DeserializeOwned, Err: core::fmt::Display> Feed<E, Err> {
+    /// The shot in `event_json`, with the events before it (`before_json`, a JSON array,
+    /// oldest first) as its context.
+    fn shot(&self, event_json: &str, before_json: &str) -> Result<Shot, JsError> {
+        let event = (self.parse)(event_json).map_err(js_error)?;
+        let before: Vec<E> = serde_json::from_str(before_json).map_err(|e| {
+            JsError::new(&format!(
+                "`before` must be a JSON array of {} events: {e}",
+                self.name
+            ))
+        })?;
+        (self.to_shot)(&event, &before).map_err(js_error)
+    }
 }
 
 /// A loaded model, ready to score shots.
@@ -106,14 +117,7 @@ impl Scorer {
     /// Throws if the JSON is malformed or the event is not a shot for xG.
     #[wasm_bindgen(js_name = scoreWyscout)]
     pub fn score_wyscout(&self, event_json: &str, before_json: &str) -> Result<f32, JsError> {
-        let shot = provider_shot(
-            event_json,
-            before_json,
-            "Wyscout",
-            wyscout::Event::from_json,
-            wyscout::to_shot,
-        )?;
-        Ok(self.model.score(&shot))
+        Ok(self.model.score(&WYSCOUT.shot(event_json, before_json)?))
     }
 
     /// xG of a StatsBomb shot event (JSON), with the events before it in the same match as a
@@ -121,14 +125,7 @@ impl Scorer {
     /// is not a shot for xG.
     #[wasm_bindgen(js_name = scoreStatsbomb)]
     pub fn score_statsbomb(&self, event_json: &str, before_json: &str) -> Result<f32, JsError> {
-        let shot = provider_shot(
-            event_json,
-            before_json,
-            "StatsBomb",
-            statsbomb::Event::from_json,
-            statsbomb::to_shot,
-        )?;
-        Ok(self.model.score(&shot))
+        Ok(self.model.score(&STATSBOMB.shot(event_json, before_json)?))
     }
 
     /// The feature row of one shot in xgoals' shot JSON (NaN = missing).
