@@ -33,7 +33,6 @@ use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
 use scorer::model::Model;
 use scorer::{FeatureRow, Shot};
-use std::borrow::Cow;
 use std::time::{Duration, Instant};
 
 /// What scores the shots: `scorer.wasm` in wasmtime (production), or the scorer crate natively
@@ -171,15 +170,31 @@ impl RecordIn {
     }
 }
 
-/// One user record: a plain Kinesis record, or one of the records a KPL aggregate holds
-/// (its own partition key and `sub_sequence_number`, the aggregate's sequence number).
+/// One user record: a plain Kinesis record, or one of the records a KPL aggregate holds.
 struct UserIn<'a> {
     data: &'a [u8],
-    source: Cow<'a, Source>,
     /// The Kinesis record it came in.
     record: usize,
+    /// In a KPL aggregate: its place there (its `sub_sequence_number`) and its own partition
+    /// key.
+    in_aggregate: Option<(u64, &'a str)>,
     /// Why it cannot be decoded before its bytes are even read (a broken aggregate).
     refused: Option<Invalid>,
+}
+
+impl UserIn<'_> {
+    /// Where it came from, for its dead letter (built only for those: most are scored).
+    fn source(&self, records: &[RecordIn]) -> Source {
+        let kinesis = &records[self.record].source;
+        match self.in_aggregate {
+            None => kinesis.clone(),
+            Some((sub_sequence_number, partition_key)) => Source {
+                partition_key: partition_key.to_owned(),
+                sub_sequence_number: Some(sub_sequence_number),
+                ..kinesis.clone()
+            },
+        }
+    }
 }
 
 /// The user records of a batch, in order.
@@ -188,8 +203,8 @@ fn user_records(records: &[RecordIn]) -> Vec<UserIn<'_>> {
     for (i, r) in records.iter().enumerate() {
         let whole = |refused| UserIn {
             data: &r.data,
-            source: Cow::Borrowed(&r.source),
             record: i,
+            in_aggregate: None,
             refused,
         };
         match kpl::deaggregate(&r.data) {
@@ -200,12 +215,8 @@ fn user_records(records: &[RecordIn]) -> Vec<UserIn<'_>> {
             )))),
             Ok(Some(inner)) => users.extend(inner.into_iter().enumerate().map(|(k, u)| UserIn {
                 data: u.data,
-                source: Cow::Owned(Source {
-                    partition_key: u.partition_key.to_owned(),
-                    sub_sequence_number: Some(k as u64),
-                    ..r.source.clone()
-                }),
                 record: i,
+                in_aggregate: Some((k as u64, u.partition_key)),
                 refused: kpl::is_aggregate(u.data).then(|| {
                     Invalid::new(
                         InvalidKind::BadAggregate,
@@ -429,9 +440,10 @@ impl Handler {
         invalid.sort_by_key(|(i, _)| *i);
         for (i, e) in invalid {
             let u = &users[i];
+            let source = u.source(records);
             out.dead_letters.push(OutRecord {
-                partition_key: dead_letter_key(&u.source),
-                data: output::encode_dead_letter(&e, &u.source, u.data),
+                partition_key: dead_letter_key(&source),
+                data: output::encode_dead_letter(&e, &source, u.data),
             });
             out.dead_letter_inputs.push(u.record);
             out.dead_letter_users.push(i);
