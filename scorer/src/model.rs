@@ -325,6 +325,9 @@ pub struct Model {
     /// The vector evaluator's copy of `nodes` (empty when it cannot run this model).
     #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
     wide: vector::Wide,
+    /// The one-shot vector evaluator's layout (empty when it cannot run this model).
+    #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+    lanes: lanes::Lanes,
 }
 
 /// One tree's slice of the evaluation layout while it is being filled.
@@ -409,7 +412,8 @@ impl Model {
             node_off += n;
             leaf_off += n + 1;
         }
-        Ok(Model {
+        #[allow(unused_mut)] // only the relaxed-simd wasm build adds to it
+        let mut model = Model {
             #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
             wide: vector::Wide::new::<blocks::Lane>(
                 &nodes,
@@ -418,13 +422,20 @@ impl Model {
                 blocks::BLOCK,
                 blocks::ORDER,
             ),
+            #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+            lanes: lanes::Lanes::default(),
             base_score,
             trees,
             eval,
             leaves,
             nodes,
             cuts,
-        })
+        };
+        #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+        {
+            model.lanes = lanes::Lanes::new(&model);
+        }
+        Ok(model)
     }
 
     /// The leaf value a rank row reaches in tree `e`.
@@ -465,6 +476,11 @@ impl Model {
     /// The raw margin (log-odds) for one feature row.
     pub fn margin(&self, row: &FeatureRow) -> f32 {
         let mut ranks = MaybeUninit::uninit();
+        #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+        if self.lanes.ready() {
+            // SAFETY: the layout is ready.
+            return unsafe { lanes::margin(self, row) };
+        }
         let ranks = self.cuts.rank_row_into(row, &mut ranks);
         let mut sum = self.base_score;
         // Independent walks in flight; their leaves are added in tree order.
@@ -1012,6 +1028,21 @@ mod vector {
         Subtrees,
     }
 
+    /// The breadth-first slots of a complete tree of `depth` in [`Order::Subtrees`] order.
+    pub(super) fn subtree_order(depth: u32) -> Vec<usize> {
+        let n = (1usize << depth) - 1;
+        if !(4..=MAX_DEPTH).contains(&depth) {
+            return (0..n).collect();
+        }
+        let top = (1usize << (depth - 3)) - 1;
+        let mut out: Vec<usize> = (0..top).collect();
+        for root in top..=2 * top {
+            let (l1, l2) = (2 * root + 1, 4 * root + 3);
+            out.extend([root, l1, l1 + 1, l2, l2 + 1, l2 + 2, l2 + 3]);
+        }
+        out
+    }
+
     /// The splits in the vector evaluators' form (see the module documentation); empty when
     /// a feature has more thresholds than the evaluator's lanes can rank.
     #[derive(Debug, Clone)]
@@ -1035,18 +1066,10 @@ mod vector {
             let mut out = Vec::with_capacity(nodes.len());
             for e in eval {
                 let tree = &nodes[e.node_off..e.node_off + e.n_splits()];
-                let subtrees =
-                    matches!(order, Order::Subtrees) && (4..=MAX_DEPTH).contains(&e.depth);
-                if !subtrees {
-                    out.extend(tree.iter().map(|&n| wide(n)));
-                    continue;
-                }
-                let top = (1usize << (e.depth - 3)) - 1;
-                out.extend(tree[..top].iter().map(|&n| wide(n)));
-                for root in top..=2 * top {
-                    let (l1, l2) = (2 * root + 1, 4 * root + 3);
-                    for i in [root, l1, l1 + 1, l2, l2 + 1, l2 + 2, l2 + 3] {
-                        out.push(wide(tree[i]));
+                match order {
+                    Order::BreadthFirst => out.extend(tree.iter().map(|&n| wide(n))),
+                    Order::Subtrees => {
+                        out.extend(subtree_order(e.depth).into_iter().map(|i| wide(tree[i])))
                     }
                 }
             }
@@ -1130,11 +1153,15 @@ mod vector {
 /// stores their splits consecutively; each subtree's halves pass through memory), whose
 /// results are then picked by the 7 splits above them. Measured in wasmtime 48 on the
 /// benchmark model: see `docs/BENCHMARKS.md`.
+#[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+mod lanes;
+
 #[cfg(target_arch = "wasm32")]
 mod simd128 {
     use super::vector::{RowRanks, MAX_DEPTH};
     use super::{FeatureRow, Model};
     use core::arch::wasm32::*;
+    use core::mem::MaybeUninit;
 
     /// Sixteen-row vectors per block.
     const VECS: usize = 2;
@@ -1184,39 +1211,59 @@ mod simd128 {
         i8x16(p, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p)
     }
 
-    /// The compare of the split at `node` for every row: all-ones where the row goes left.
-    ///
-    /// # Safety
-    /// `node` points at a split of the model's [`super::vector::Wide`] built for [`BLOCK`]
-    /// rows, and `ranks` at a block's ranks.
-    #[inline(always)]
-    unsafe fn compare(node: *const [u32; 2], ranks: *const u8) -> Masks {
-        // SAFETY: as the caller guarantees; the second word is a byte offset of a slot's
-        // BLOCK ranks.
-        unsafe {
-            let key = v128_load32_splat(node.cast());
-            let at = ranks.add((*node)[1] as usize);
-            core::array::from_fn(|v| i8x16_gt(key, v128_load(at.add(16 * v).cast())))
+    /// The splits that the bottom-up evaluation compares, `V` vectors of sixteen 8-bit lanes
+    /// at a time: the splits of one tree against the rows of a block ([`BlockSplits`]), or
+    /// those of sixteen trees, one per lane, against one row (`lanes`).
+    pub(super) trait Splits<const V: usize> {
+        /// One split's data.
+        type Node;
+
+        /// All-ones in the lanes that `node` sends left.
+        ///
+        /// # Safety
+        /// `node` points at a split of the layout this reads.
+        unsafe fn compare(&self, node: *const Self::Node) -> [v128; V];
+    }
+
+    /// A tree's splits in [`super::vector::Wide`] against the ranks of a block's rows.
+    struct BlockSplits(*const u8);
+
+    impl Splits<VECS> for BlockSplits {
+        type Node = [u32; 2];
+
+        #[inline(always)]
+        unsafe fn compare(&self, node: *const [u32; 2]) -> Masks {
+            // SAFETY: as the caller guarantees; the second word is a byte offset of a slot's
+            // BLOCK ranks.
+            unsafe {
+                let key = v128_load32_splat(node.cast());
+                let at = self.0.add((*node)[1] as usize);
+                core::array::from_fn(|v| i8x16_gt(key, v128_load(at.add(16 * v).cast())))
+            }
         }
     }
 
-    /// Per row, `l` where `left` is set, else `r`. `left` must come straight from
-    /// [`compare`] for the engine to use one blend instruction.
+    /// Per lane, `l` where `left` is set, else `r`. `left` must come straight from a compare
+    /// for the engine to use one blend instruction.
     #[inline(always)]
-    fn select(l: Masks, r: Masks, left: Masks) -> Masks {
+    fn select<const V: usize>(l: [v128; V], r: [v128; V], left: [v128; V]) -> [v128; V] {
         core::array::from_fn(|v| v128_bitselect(l[v], r[v], left[v]))
     }
 
     /// For a split directly above the bottom level whose right leaf is at `right` (< 8): the
-    /// leaf position each row reaches (`right − 1` where it goes left).
+    /// leaf position each lane reaches (`right − 1` where it goes left).
     ///
     /// # Safety
-    /// As [`compare`]; `right < 8`.
+    /// As [`Splits::compare`]; `right < 8`.
     #[inline(always)]
-    unsafe fn pair(node: *const [u32; 2], right: usize, ranks: *const u8) -> Masks {
+    unsafe fn pair<const V: usize, S: Splits<V>>(
+        s: &S,
+        node: *const S::Node,
+        right: usize,
+    ) -> [v128; V] {
         // SAFETY: as the caller guarantees; `right` indexes POSITIONS.
         unsafe {
-            let left = compare(node, ranks);
+            let left = s.compare(node);
             let right = core::ptr::read_volatile(&POSITIONS[right]);
             core::array::from_fn(|v| i8x16_add(right, left[v]))
         }
@@ -1225,17 +1272,11 @@ mod simd128 {
     /// A subtree of depth 2 whose 3 splits are at `p` breadth-first: positions 0 to 3.
     ///
     /// # Safety
-    /// As [`compare`], for `p` and the next 2 splits.
+    /// As [`Splits::compare`], for `p` and the next 2 splits.
     #[inline(always)]
-    unsafe fn subtree_2(p: *const [u32; 2], ranks: *const u8) -> Masks {
+    unsafe fn subtree_2<const V: usize, S: Splits<V>>(s: &S, p: *const S::Node) -> [v128; V] {
         // SAFETY: as the caller guarantees.
-        unsafe {
-            select(
-                pair(p.add(1), 1, ranks),
-                pair(p.add(2), 3, ranks),
-                compare(p, ranks),
-            )
-        }
+        unsafe { select(pair(s, p.add(1), 1), pair(s, p.add(2), 3), s.compare(p)) }
     }
 
     /// `m`, passed through memory. Cranelift computes a value where a load, store or branch
@@ -1243,7 +1284,7 @@ mod simd128 {
     /// after its last load, with every loaded vector live (and spilled) until then; the store
     /// here makes the work above it happen first.
     #[inline(always)]
-    fn settle(m: Masks) -> Masks {
+    fn settle<const V: usize>(m: [v128; V]) -> [v128; V] {
         let slot = m;
         // SAFETY: `slot` is a live, aligned local.
         unsafe { core::ptr::read_volatile(&slot) }
@@ -1252,24 +1293,76 @@ mod simd128 {
     /// A subtree of depth 3 whose 7 splits are at `p` breadth-first: positions 0 to 7.
     ///
     /// # Safety
-    /// As [`compare`], for `p` and the next 6 splits.
+    /// As [`Splits::compare`], for `p` and the next 6 splits.
     #[inline(always)]
-    unsafe fn subtree_3(p: *const [u32; 2], ranks: *const u8) -> Masks {
+    unsafe fn subtree_3<const V: usize, S: Splits<V>>(s: &S, p: *const S::Node) -> [v128; V] {
         // SAFETY: as the caller guarantees.
         unsafe {
-            let l = select(
-                pair(p.add(3), 1, ranks),
-                pair(p.add(4), 3, ranks),
-                compare(p.add(1), ranks),
-            );
-            let l = settle(l);
-            let r = select(
-                pair(p.add(5), 5, ranks),
-                pair(p.add(6), 7, ranks),
-                compare(p.add(2), ranks),
-            );
-            let r = settle(r);
-            select(l, r, compare(p, ranks))
+            let l = settle(select(
+                pair(s, p.add(3), 1),
+                pair(s, p.add(4), 3),
+                s.compare(p.add(1)),
+            ));
+            let r = settle(select(
+                pair(s, p.add(5), 5),
+                pair(s, p.add(6), 7),
+                s.compare(p.add(2)),
+            ));
+            select(l, r, s.compare(p))
+        }
+    }
+
+    /// The bottom-level position (0 to 2^depth − 1) of the leaf each lane reaches in a
+    /// complete tree of `depth` ≤ [`MAX_DEPTH`] whose splits start at `tree` in
+    /// [`super::vector::Order::Subtrees`] order.
+    ///
+    /// # Safety
+    /// As [`Splits::compare`], for the 2^depth − 1 splits from `tree` on.
+    #[inline(always)]
+    pub(super) unsafe fn positions<const V: usize, S: Splits<V>>(
+        s: &S,
+        tree: *const S::Node,
+        depth: u32,
+    ) -> [v128; V] {
+        // SAFETY: as the caller guarantees.
+        unsafe {
+            match depth {
+                0 => [i8x16_splat(0); V],
+                1 => pair(s, tree, 1),
+                2 => subtree_2(s, tree),
+                3 => subtree_3(s, tree),
+                depth => {
+                    // The depth-3 subtrees, each offset to its own eight leaves. Not zeroed
+                    // first: a zeroed array is a `memory.fill`, which wasmtime runs as a call.
+                    let mut subtrees = [const { MaybeUninit::<[v128; V]>::uninit() }; 8];
+                    let top = (1usize << (depth - 3)) - 1;
+                    let mut first = i8x16_splat(0);
+                    for (k, sub) in subtrees[..=top].iter_mut().enumerate() {
+                        // The subtree's address passes through memory, so that LLVM keeps
+                        // each split's offset in its load (where Cranelift folds it into the
+                        // address) instead of adding it to a strength-reduced pointer first.
+                        let p = core::ptr::read_volatile(&tree.add(top + 7 * k));
+                        let local = subtree_3(s, p);
+                        sub.write(core::array::from_fn(|v| i8x16_add(local[v], first)));
+                        first = i8x16_add(first, i8x16_splat(8));
+                    }
+                    // SAFETY: the loop wrote the first top + 1 = 2^(depth − 3) subtrees, all
+                    // that the picks below read.
+                    let st = |k: usize| subtrees[k].assume_init();
+                    // The splits above them pick one per lane.
+                    let pick =
+                        |i: usize, l: [v128; V], r: [v128; V]| select(l, r, s.compare(tree.add(i)));
+                    match depth {
+                        4 => pick(0, st(0), st(1)),
+                        5 => pick(0, pick(1, st(0), st(1)), pick(2, st(2), st(3))),
+                        _ => pick(
+                            0,
+                            pick(1, pick(3, st(0), st(1)), pick(4, st(2), st(3))),
+                            pick(2, pick(5, st(4), st(5)), pick(6, st(6), st(7))),
+                        ),
+                    }
+                }
+            }
         }
     }
 
@@ -1302,9 +1395,8 @@ mod simd128 {
     // Out of line: inlined into the block loop it ran ~6 % slower in wasmtime.
     #[inline(never)]
     unsafe fn margins(m: &Model, ranks: &[Lane], row_ranks: &mut RowRanks<BLOCK>) -> [f32; BLOCK] {
-        let ranks = ranks.as_ptr().cast::<u8>();
+        let splits = BlockSplits(ranks.as_ptr().cast::<u8>());
         let mut sums = [f32x4_splat(m.base_score); 4 * VECS];
-        let mut subtrees = [[i8x16_splat(0); VECS]; 1 << (MAX_DEPTH - 3)];
         let mut nodes = m.wide.0.as_ptr();
         for e in &m.eval {
             let n = e.n_splits();
@@ -1320,41 +1412,9 @@ mod simd128 {
                 }
                 continue;
             }
-            // The bottom-level position of each row's leaf.
             // SAFETY: `tree` has the n = 2^depth − 1 splits of this tree in the order
             // `vector::Order::Subtrees` gives them.
-            let pos: Masks = unsafe {
-                match e.depth {
-                    0 => [i8x16_splat(0); VECS],
-                    1 => pair(tree, 1, ranks),
-                    2 => subtree_2(tree, ranks),
-                    3 => subtree_3(tree, ranks),
-                    depth => {
-                        // The depth-3 subtrees, each offset to its own eight leaves.
-                        let top = (1usize << (depth - 3)) - 1;
-                        let mut first = i8x16_splat(0);
-                        for (k, sub) in subtrees[..=top].iter_mut().enumerate() {
-                            let local = subtree_3(tree.add(top + 7 * k), ranks);
-                            *sub = core::array::from_fn(|v| i8x16_add(local[v], first));
-                            first = i8x16_add(first, i8x16_splat(8));
-                        }
-                        // The splits above them pick one per row.
-                        let s = &subtrees;
-                        let pick = |i: usize, l: Masks, r: Masks| {
-                            select(l, r, compare(tree.add(i), ranks))
-                        };
-                        match depth {
-                            4 => pick(0, s[0], s[1]),
-                            5 => pick(0, pick(1, s[0], s[1]), pick(2, s[2], s[3])),
-                            _ => pick(
-                                0,
-                                pick(1, pick(3, s[0], s[1]), pick(4, s[2], s[3])),
-                                pick(2, pick(5, s[4], s[5]), pick(6, s[6], s[7])),
-                            ),
-                        }
-                    }
-                }
-            };
+            let pos: Masks = unsafe { positions(&splits, tree, e.depth) };
             let leaves = m.leaves[e.leaf_off..e.leaf_off + n + 1].as_ptr();
             for (v, p) in pos.into_iter().enumerate() {
                 // SAFETY: positions are below 2^depth = n + 1, the number of leaves.

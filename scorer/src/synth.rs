@@ -75,7 +75,7 @@ pub fn shot(rng: &mut Rng) -> Shot {
 /// A model of `n_trees` complete trees of depth `depth`, base score about a 10% goal rate.
 /// Continuous features get hundreds of distinct thresholds.
 pub fn model(seed: u64, n_trees: usize, depth: u32) -> Model {
-    model_with(seed, n_trees, depth, None)
+    model_with(seed, n_trees, Shape::Complete(depth), None)
 }
 
 /// Most distinct thresholds per feature in a [`binned_model`]: what the trainer's models have
@@ -88,10 +88,34 @@ pub const MAX_BINNED_THRESHOLDS: usize = crate::model::WASM_VECTOR_MAX_THRESHOLD
 /// model has the shape of one the trainer writes. Same trees and leaves as [`model`] for the
 /// same seed.
 pub fn binned_model(seed: u64, n_trees: usize, depth: u32) -> Model {
-    model_with(seed, n_trees, depth, Some(MAX_BINNED_THRESHOLDS))
+    model_with(
+        seed,
+        n_trees,
+        Shape::Complete(depth),
+        Some(MAX_BINNED_THRESHOLDS),
+    )
 }
 
-fn model_with(seed: u64, n_trees: usize, depth: u32, max_thresholds: Option<usize>) -> Model {
+/// A binned model (as [`binned_model`]) of `n_trees` unbalanced trees, each of a random depth
+/// from 0 (a single leaf) to `max_depth` with leaves on every level: the shapes the trainer's
+/// models may have, for tests of the evaluators' padding and grouping.
+pub fn uneven_binned_model(seed: u64, n_trees: usize, max_depth: u32) -> Model {
+    model_with(
+        seed,
+        n_trees,
+        Shape::Uneven(max_depth),
+        Some(MAX_BINNED_THRESHOLDS),
+    )
+}
+
+/// The trees a synthetic model has.
+#[derive(Clone, Copy)]
+enum Shape {
+    Complete(u32),
+    Uneven(u32),
+}
+
+fn model_with(seed: u64, n_trees: usize, shape: Shape, max_thresholds: Option<usize>) -> Model {
     let mut rng = Rng::new(seed);
     let samples: Vec<_> = (0..512)
         .map(|_| features::extract(&shot(&mut rng)))
@@ -122,48 +146,107 @@ fn model_with(seed: u64, n_trees: usize, depth: u32, max_thresholds: Option<usiz
             _ => t,
         }
     };
-    let n_splits = (1usize << depth) - 1;
+    let mut threshold = |rng: &mut Rng, feature: usize| {
+        // A threshold that real rows fall on both sides of; NaN-valued samples are skipped so
+        // the threshold is a number.
+        let t = (0..16)
+            .map(|_| samples[rng.below(samples.len())][feature])
+            .find(|v| !v.is_nan())
+            .unwrap_or(0.5);
+        snap(feature, t)
+    };
     let trees = (0..n_trees)
-        .map(|_| {
-            let splits = (0..n_splits)
-                .map(|i| {
-                    let feature = rng.below(N_FEATURES);
-                    // A threshold that real rows fall on both sides of; NaN-valued samples
-                    // are skipped so the threshold is a number.
-                    let threshold = (0..16)
-                        .map(|_| samples[rng.below(samples.len())][feature])
-                        .find(|v| !v.is_nan())
-                        .unwrap_or(0.5);
-                    let threshold = snap(feature, threshold);
-                    let child = |c: usize| {
-                        if c < n_splits {
-                            NodeRef::Split(c as u32)
-                        } else {
-                            NodeRef::Leaf((c - n_splits) as u32)
-                        }
-                    };
-                    Split {
-                        feature: feature as u16,
-                        threshold,
-                        nan_left: rng.chance(0.5),
-                        left: child(2 * i + 1),
-                        right: child(2 * i + 2),
-                    }
-                })
-                .collect();
-            let leaves = (0..=n_splits).map(|_| rng.range(-0.12, 0.12)).collect();
-            Tree {
-                root: if n_splits > 0 {
-                    NodeRef::Split(0)
-                } else {
-                    NodeRef::Leaf(0)
-                },
-                splits,
-                leaves,
+        .map(|_| match shape {
+            Shape::Complete(depth) => complete_tree(&mut rng, depth, &mut threshold),
+            Shape::Uneven(max_depth) => {
+                let depth = rng.below(max_depth as usize + 1) as u32;
+                uneven_tree(&mut rng, depth, &mut threshold)
             }
         })
         .collect();
     Model::new(-2.2, trees).expect("synthetic trees are valid")
+}
+
+/// A complete tree of `depth`, splits breadth-first.
+fn complete_tree(
+    rng: &mut Rng,
+    depth: u32,
+    threshold: &mut impl FnMut(&mut Rng, usize) -> f32,
+) -> Tree {
+    let n_splits = (1usize << depth) - 1;
+    let splits = (0..n_splits)
+        .map(|i| {
+            let feature = rng.below(N_FEATURES);
+            let threshold = threshold(rng, feature);
+            let child = |c: usize| {
+                if c < n_splits {
+                    NodeRef::Split(c as u32)
+                } else {
+                    NodeRef::Leaf((c - n_splits) as u32)
+                }
+            };
+            Split {
+                feature: feature as u16,
+                threshold,
+                nan_left: rng.chance(0.5),
+                left: child(2 * i + 1),
+                right: child(2 * i + 2),
+            }
+        })
+        .collect();
+    let leaves = (0..=n_splits).map(|_| rng.range(-0.12, 0.12)).collect();
+    Tree {
+        root: if n_splits > 0 {
+            NodeRef::Split(0)
+        } else {
+            NodeRef::Leaf(0)
+        },
+        splits,
+        leaves,
+    }
+}
+
+/// A tree of exactly `depth` levels whose other paths stop early at random.
+fn uneven_tree(
+    rng: &mut Rng,
+    depth: u32,
+    threshold: &mut impl FnMut(&mut Rng, usize) -> f32,
+) -> Tree {
+    fn grow(
+        rng: &mut Rng,
+        t: &mut Tree,
+        level: u32,
+        depth: u32,
+        deepest: bool,
+        threshold: &mut impl FnMut(&mut Rng, usize) -> f32,
+    ) -> NodeRef {
+        if level == depth || (!deepest && rng.chance(0.3)) {
+            t.leaves.push(rng.range(-0.12, 0.12));
+            return NodeRef::Leaf(t.leaves.len() as u32 - 1);
+        }
+        let me = t.splits.len();
+        let feature = rng.below(N_FEATURES);
+        t.splits.push(Split {
+            feature: feature as u16,
+            threshold: threshold(rng, feature),
+            nan_left: rng.chance(0.5),
+            left: NodeRef::Leaf(0),
+            right: NodeRef::Leaf(0),
+        });
+        // One path goes all the way down, so the tree has exactly `depth` levels.
+        let left = grow(rng, t, level + 1, depth, deepest, threshold);
+        let right = grow(rng, t, level + 1, depth, false, threshold);
+        t.splits[me].left = left;
+        t.splits[me].right = right;
+        NodeRef::Split(me as u32)
+    }
+    let mut t = Tree {
+        root: NodeRef::Leaf(0),
+        splits: Vec::new(),
+        leaves: Vec::new(),
+    };
+    t.root = grow(rng, &mut t, 0, depth, true, threshold);
+    t
 }
 
 #[cfg(test)]
@@ -174,6 +257,27 @@ mod tests {
     fn same_seed_same_bytes() {
         assert_eq!(model(7, 10, 4).to_bytes(), model(7, 10, 4).to_bytes());
         assert_ne!(model(7, 10, 4).to_bytes(), model(8, 10, 4).to_bytes());
+    }
+
+    #[test]
+    fn uneven_models_have_every_depth_and_uneven_trees() {
+        let m = uneven_binned_model(4, 200, 8);
+        let depths: Vec<usize> = m
+            .trees()
+            .iter()
+            .map(|t| Model::new(0.0, vec![t.clone()]).unwrap().max_depth())
+            .collect();
+        for d in 0..=8 {
+            assert!(depths.contains(&d), "no tree of depth {d}");
+        }
+        // Uneven: some trees of depth d have fewer than the 2^d − 1 splits of a complete one.
+        let uneven = m
+            .trees()
+            .iter()
+            .zip(&depths)
+            .filter(|(t, &d)| t.splits.len() < (1 << d) - 1)
+            .count();
+        assert!(uneven > 100, "only {uneven} uneven trees");
     }
 
     #[test]
@@ -195,6 +299,7 @@ mod tests {
         };
         let binned = binned_model(3, 300, 6);
         assert!(thresholds(&binned) <= MAX_BINNED_THRESHOLDS);
+        assert!(thresholds(&uneven_binned_model(3, 300, 8)) <= MAX_BINNED_THRESHOLDS);
         assert!(thresholds(&model(3, 300, 6)) > MAX_BINNED_THRESHOLDS);
         // Same trees and leaves, only the thresholds moved.
         let plain = model(3, 300, 6);

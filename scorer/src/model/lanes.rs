@@ -1,0 +1,218 @@
+//! scorer.wasm's one-row evaluator: sixteen *trees* to a vector.
+//!
+//! The block evaluators put sixteen rows in a vector and compare them all against one split
+//! at a time. One row has nothing to fill those lanes with, so here the lanes are trees: a
+//! group of up to sixteen consecutive trees of depth at most [`MAX_DEPTH`] is evaluated
+//! bottom-up as the block evaluators do, except that lane `t` of split vector `i` is split `i`
+//! of the group's tree `t`. Its rank is found with a swizzle (a 16-entry table lookup per
+//! lane) in the row's ranks, which fit in three 16-byte tables: the left ranks of the 19
+//! features and then their right ranks (they differ only for a missing value). The leaves are
+//! then read lane by lane and added in tree order, so the sum is the scalar walk's, bit for
+//! bit. Deeper trees are walked by the scalar code in their place.
+
+use super::simd128::{positions, Splits};
+use super::vector::{Lane, MAX_DEPTH};
+use super::{EvalTree, FeatureRow, Model, NAN_RIGHT, N_FEATURES, SLOT_BITS, SLOT_MASK};
+use core::arch::wasm32::*;
+use core::mem::MaybeUninit;
+
+/// Trees per group: one per lane.
+const TREES: usize = 16;
+/// Bytes of the row's rank tables: the left ranks, then the right ranks, of every feature.
+const TABLE_BYTES: usize = 48;
+const _: () = assert!(2 * N_FEATURES <= TABLE_BYTES);
+
+/// One step of the evaluation, in tree order.
+#[derive(Debug, Clone, Copy)]
+enum Step {
+    /// Up to [`TREES`] consecutive trees of depth at most [`MAX_DEPTH`], padded to `depth`.
+    Group {
+        depth: u32,
+        split_off: usize,
+        leaf_off: usize,
+    },
+    /// A deeper tree, walked by the scalar code.
+    Tree(EvalTree),
+}
+
+/// One split of a group, for every lane: the lane's rank-table index, split across the three
+/// 16-byte tables (0x80, which selects zero, in the tables that do not hold it), and its key.
+#[derive(Debug, Clone, Copy)]
+#[repr(C, align(16))]
+struct Split {
+    index: [[u8; 16]; 3],
+    key: [u8; 16],
+}
+
+/// The model in this evaluator's layout (empty when a feature has more thresholds than 8-bit
+/// ranks can tell apart).
+#[derive(Debug, Clone, Default)]
+pub(super) struct Lanes {
+    steps: Vec<Step>,
+    splits: Vec<Split>,
+    /// Per group of depth d, 2^d × [`TREES`] leaves: those of every lane at bottom position
+    /// 0, then at 1, and so on; −0.0 in unused lanes, which adds nothing to any sum.
+    leaves: Vec<f32>,
+    /// Whether any tree is deeper than [`MAX_DEPTH`] (walked with the row's
+    /// [`RankRow`](super::RankRow)).
+    deep: bool,
+}
+
+impl Lanes {
+    pub(super) fn new(m: &Model) -> Lanes {
+        if m.cuts.max_len() > <i8 as Lane>::MAX_CUTS {
+            return Lanes::default();
+        }
+        let mut out = Lanes::default();
+        let mut trees = m.eval.iter().peekable();
+        while let Some(&first) = trees.next() {
+            if first.depth > MAX_DEPTH {
+                out.steps.push(Step::Tree(first));
+                out.deep = true;
+                continue;
+            }
+            let mut group = vec![first];
+            while group.len() < TREES {
+                match trees.peek() {
+                    Some(e) if e.depth <= MAX_DEPTH => group.push(*trees.next().unwrap()),
+                    _ => break,
+                }
+            }
+            out.push_group(m, &group);
+        }
+        out
+    }
+
+    fn push_group(&mut self, m: &Model, group: &[EvalTree]) {
+        let depth = group.iter().map(|e| e.depth).max().unwrap_or(0);
+        let n = (1usize << depth) - 1;
+        let split_off = self.splits.len();
+        let leaf_off = self.leaves.len();
+        self.splits.extend((0..n).map(|_| Split {
+            index: [[0x80; 16]; 3],
+            key: [0x80; 16],
+        }));
+        self.leaves.resize(leaf_off + (TREES << depth), -0.0);
+        let order = super::vector::subtree_order(depth);
+        for (lane, e) in group.iter().enumerate() {
+            let nodes = &m.nodes[e.node_off..e.node_off + e.n_splits()];
+            let leaves = &m.leaves[e.leaf_off..e.leaf_off + e.n_splits() + 1];
+            for (at, &slot) in order.iter().enumerate() {
+                // Slots below the tree's own depth stay placeholders (key 0: always right).
+                let level = usize::BITS - 1 - (slot + 1).leading_zeros();
+                if level >= e.depth {
+                    continue;
+                }
+                let node = nodes[slot];
+                let row_slot = (node & SLOT_MASK) as usize;
+                let byte = if row_slot >= NAN_RIGHT {
+                    N_FEATURES + row_slot - NAN_RIGHT
+                } else {
+                    row_slot
+                };
+                let s = &mut self.splits[split_off + at];
+                s.index[byte / 16][lane] = (byte % 16) as u8;
+                s.key[lane] = <i8 as Lane>::key_word(node >> SLOT_BITS) as u8;
+            }
+            // A leaf of a shallower tree covers 2^(depth − e.depth) bottom positions.
+            let shift = depth - e.depth;
+            for p in 0..1usize << depth {
+                self.leaves[leaf_off + p * TREES + lane] = leaves[p >> shift];
+            }
+        }
+        self.steps.push(Step::Group {
+            depth,
+            split_off,
+            leaf_off,
+        });
+    }
+
+    pub(super) fn ready(&self) -> bool {
+        !self.steps.is_empty()
+    }
+}
+
+/// The row's three rank tables.
+type Tables = [v128; 3];
+
+/// The bytes of [`Tables`], aligned for vector loads.
+#[repr(align(16))]
+struct Bytes([u8; TABLE_BYTES]);
+
+/// A group's splits against one row's rank tables.
+struct GroupSplits(Tables);
+
+impl Splits<1> for GroupSplits {
+    type Node = Split;
+
+    #[inline(always)]
+    unsafe fn compare(&self, node: *const Split) -> [v128; 1] {
+        // SAFETY: as the caller guarantees.
+        unsafe {
+            let s = &*node;
+            // Each lane's index is below 16 in the table that holds its rank and 0x80 in the
+            // other two, where even the relaxed swizzle gives zero on every engine.
+            let look =
+                |k: usize| i8x16_relaxed_swizzle(self.0[k], v128_load(s.index[k].as_ptr().cast()));
+            let rank = v128_or(v128_or(look(0), look(1)), look(2));
+            [i8x16_gt(v128_load(s.key.as_ptr().cast()), rank)]
+        }
+    }
+}
+
+/// The margin of `row`.
+///
+/// # Safety
+/// `m.lanes` is ready.
+#[target_feature(enable = "simd128,relaxed-simd")]
+#[inline(never)]
+pub(super) unsafe fn margin(m: &Model, row: &FeatureRow) -> f32 {
+    let mut bytes = Bytes([0; TABLE_BYTES]);
+    m.cuts
+        .ranks_with(core::array::from_ref(row), |f, _, left, right| {
+            bytes.0[f] = <i8 as Lane>::of_rank(left) as u8;
+            bytes.0[N_FEATURES + f] = <i8 as Lane>::of_rank(right) as u8;
+        });
+    // Read back through `read_volatile`, so that LLVM builds no table lane by lane.
+    // SAFETY: `bytes` holds three aligned vectors.
+    let t: Tables = core::array::from_fn(|k| unsafe {
+        core::ptr::read_volatile(bytes.0.as_ptr().add(16 * k).cast::<v128>())
+    });
+    let mut row_ranks = MaybeUninit::uninit();
+    let row_ranks = if m.lanes.deep {
+        Some(m.cuts.rank_row_into(row, &mut row_ranks))
+    } else {
+        None
+    };
+    let splits = GroupSplits(t);
+    let lanes = &m.lanes;
+    let mut sum = m.base_score;
+    for step in &lanes.steps {
+        let (depth, split_off, leaf_off) = match *step {
+            Step::Tree(e) => {
+                // SAFETY: the model has a deep tree, so the rank row was computed.
+                sum += m.walk(&e, unsafe { row_ranks.unwrap_unchecked() });
+                continue;
+            }
+            Step::Group {
+                depth,
+                split_off,
+                leaf_off,
+            } => (depth, split_off, leaf_off),
+        };
+        // SAFETY: the group's 2^depth − 1 splits start at split_off, in subtree order.
+        let [pos] = unsafe { positions(&splits, lanes.splits.as_ptr().add(split_off), depth) };
+        // SAFETY: lane L's leaf at position p is at leaf_off + p·TREES + L, and a position is
+        // below 2^depth, the group's number of positions.
+        let leaves = unsafe { lanes.leaves.as_ptr().add(leaf_off) };
+        macro_rules! add_lanes {
+            ($($l:literal)*) => {$(
+                sum += unsafe {
+                    *leaves.add(u8x16_extract_lane::<$l>(pos) as usize * TREES + $l)
+                };
+            )*};
+        }
+        add_lanes!(0 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15);
+    }
+    sum
+}
