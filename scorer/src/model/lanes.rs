@@ -59,6 +59,8 @@ pub(super) struct Lanes {
 }
 
 impl Lanes {
+    /// `m`'s trees in this layout: consecutive trees of depth at most [`MAX_DEPTH`] in groups
+    /// of up to [`TREES`], deeper ones on their own.
     pub(super) fn new(m: &Model) -> Lanes {
         if m.cuts.max_len() > <i8 as Lane>::MAX_CUTS {
             return Lanes::default();
@@ -83,6 +85,8 @@ impl Lanes {
         out
     }
 
+    /// Adds one group: every tree's splits in its lane of the group's split vectors (in
+    /// [`super::vector::Order::Subtrees`] order), its leaves in its lane of the leaf table.
     fn push_group(&mut self, m: &Model, group: &[EvalTree]) {
         let depth = group.iter().map(|e| e.depth).max().unwrap_or(0);
         let n = (1usize << depth) - 1;
@@ -127,6 +131,7 @@ impl Lanes {
         });
     }
 
+    /// Whether [`margin`] can score with this layout.
     pub(super) fn ready(&self) -> bool {
         !self.steps.is_empty()
     }
