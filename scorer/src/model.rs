@@ -1134,6 +1134,10 @@ mod vector {
     }
 }
 
+/// scorer.wasm's one-shot evaluator (sixteen trees to a vector; see the module).
+#[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
+mod lanes;
+
 /// The block evaluator of `scorer.wasm` (and of the wasm the web app links): the `avx2`
 /// module's bottom-up scheme on wasm's 128-bit vectors with 8-bit ranks: sixteen rows to a
 /// vector, two vectors to a block of 32 rows.
@@ -1151,11 +1155,10 @@ mod vector {
 /// `avx2`) every loaded vector stays live to the end and spills. Here a depth-6 tree is a loop
 /// over its eight depth-3 subtrees (7 splits each, unrolled; [`vector::Order::Subtrees`]
 /// stores their splits consecutively; each subtree's halves pass through memory), whose
-/// results are then picked by the 7 splits above them. Measured in wasmtime 48 on the
+/// results are then picked by the 7 splits above them. That bottom-up code
+/// ([`simd128::positions`]) is generic over what the lanes hold ([`simd128::Splits`]): the
+/// rows of a block here, sixteen trees for one row in `lanes`. Measured in wasmtime 48 on the
 /// benchmark model: see `docs/BENCHMARKS.md`.
-#[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
-mod lanes;
-
 #[cfg(target_arch = "wasm32")]
 mod simd128 {
     use super::vector::{RowRanks, MAX_DEPTH};
