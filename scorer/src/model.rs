@@ -3,7 +3,7 @@
 //! `docs/MODEL_FORMAT.md` is the specification this module implements; [`Model::parse`] reads
 //! it by hand and never panics on any byte string, [`Model::to_bytes`] writes it.
 //!
-//! A model is an additive ensemble of binary trees over the [`features`](crate::features)
+//! A model is an additive ensemble of binary trees over the [`features`]
 //! table. A split sends a row left when `value < threshold`, and a missing value (NaN) the way
 //! the split's stored `nan_left` flag says. The margin is `base_score + Σ leaf` summed over the
 //! trees in file order in `f32`, and the probability is `1 / (1 + expf(-margin))` with `expf`
@@ -524,7 +524,7 @@ impl Model {
     /// `k` trees is the base score plus the first `k` contributions, added in order).
     ///
     /// A direct walk of the file's tree, comparing floats: cheaper than ranking the whole row
-    /// for one tree, and the same route (see [`Cuts`]).
+    /// for one tree, and the same route (the ranks compare as the floats do).
     ///
     /// # Panics
     /// If `t` is not below the number of trees.
@@ -954,7 +954,7 @@ mod avx2 {
 }
 
 /// What the two vector evaluators (`avx2` on x86-64, `simd128` in wasm) share: the ranks of a
-/// block of rows stored slot-major in narrow signed lanes ([`Lane`]: 16-bit for AVX2, 8-bit
+/// block of rows stored slot-major in narrow signed lanes ([`vector::Lane`]: 16-bit for AVX2, 8-bit
 /// for simd128), each split as a `[u32; 2]` (its key repeated in every lane of the first word,
 /// so one broadcast puts it in every lane; the byte offset of its slot's ranks in the block in
 /// the second), and the loop over whole blocks.
