@@ -4,11 +4,12 @@
 //! at a time. One row has nothing to fill those lanes with, so here the lanes are trees: a
 //! group of up to sixteen consecutive trees of depth at most [`MAX_DEPTH`] is evaluated
 //! bottom-up as the block evaluators do, except that lane `t` of split vector `i` is split `i`
-//! of the group's tree `t`. Its rank is found with a swizzle (a 16-entry table lookup per
-//! lane) in the row's ranks, which fit in three 16-byte tables: the left ranks of the 19
-//! features and then their right ranks (they differ only for a missing value). The leaves are
-//! then read lane by lane and added in tree order, so the sum is the scalar walk's, bit for
-//! bit. Deeper trees are walked by the scalar code in their place.
+//! of the group's tree `t`. Its rank is found with a relaxed swizzle (a 16-entry table lookup
+//! per lane, one `vpshufb` in wasmtime) in the row's ranks, which fit in three 16-byte tables:
+//! the left ranks of the 19 features and then their right ranks (they differ only for a
+//! missing value). The leaves are then read lane by lane and added in tree order, so the sum
+//! is the scalar walk's, bit for bit. Deeper trees are walked by the scalar code in their
+//! place. Only in builds with the `relaxed-simd` feature (see `docs/WASM_ABI.md`).
 
 use super::simd128::{positions, Splits};
 use super::vector::{Lane, MAX_DEPTH};
