@@ -1764,34 +1764,10 @@ mod tests {
         (0..m.trees().len()).fold(m.base_score(), |sum, t| sum + m.tree_value(t, row))
     }
 
-    /// Random unbalanced trees: leaves at every depth exercise the padding.
-    fn random_tree(rng: &mut crate::synth::Rng, max_depth: u32) -> Tree {
-        fn grow(rng: &mut crate::synth::Rng, t: &mut Tree, depth: u32, max_depth: u32) -> NodeRef {
-            if depth == max_depth || (depth > 0 && rng.chance(0.3)) {
-                t.leaves.push(rng.range(-1.0, 1.0));
-                return NodeRef::Leaf(t.leaves.len() as u32 - 1);
-            }
-            let me = t.splits.len();
-            t.splits.push(Split {
-                feature: rng.below(N_FEATURES) as u16,
-                threshold: rng.range(-1.0, 1.0),
-                nan_left: rng.chance(0.5),
-                left: NodeRef::Leaf(0),
-                right: NodeRef::Leaf(0),
-            });
-            let left = grow(rng, t, depth + 1, max_depth);
-            let right = grow(rng, t, depth + 1, max_depth);
-            t.splits[me].left = left;
-            t.splits[me].right = right;
-            NodeRef::Split(me as u32)
-        }
-        let mut t = Tree {
-            root: NodeRef::Leaf(0),
-            splits: vec![],
-            leaves: vec![],
-        };
-        t.root = grow(rng, &mut t, 0, max_depth);
-        t
+    /// A random unbalanced tree of exactly `depth` levels (leaves on every level exercise
+    /// the padding), thresholds in [−1, 1].
+    fn random_tree(rng: &mut crate::synth::Rng, depth: u32) -> Tree {
+        crate::synth::uneven_tree(rng, depth, &mut |rng, _| rng.range(-1.0, 1.0))
     }
 
     #[test]

@@ -206,8 +206,9 @@ fn complete_tree(
     }
 }
 
-/// A tree of exactly `depth` levels whose other paths stop early at random.
-fn uneven_tree(
+/// A tree of exactly `depth` levels whose other paths stop early at random, its thresholds
+/// from `threshold(rng, feature)`.
+pub(crate) fn uneven_tree(
     rng: &mut Rng,
     depth: u32,
     threshold: &mut impl FnMut(&mut Rng, usize) -> f32,
