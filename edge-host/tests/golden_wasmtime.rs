@@ -160,7 +160,8 @@ fn validated_shots_score_like_their_flat_records() {
 /// Models of every shape the guest's evaluators handle score as the native evaluator does, bit
 /// for bit, one shot per call and in one batch: uneven trees of depth 0 to 8 (so that deeper
 /// trees cut the one-shot evaluator's groups of sixteen and groups end part-filled), complete
-/// trees, and thresholds beyond what 8-bit ranks hold (the portable paths).
+/// trees (of depth 7: none for that evaluator), and thresholds beyond what 8-bit ranks hold (the
+/// portable paths).
 #[test]
 fn every_model_shape_scores_like_native_code() {
     let models = [
@@ -173,6 +174,7 @@ fn every_model_shape_scores_like_native_code() {
             scorer::synth::uneven_binned_model(6, 37, 6),
         ),
         ("complete, depth 6", scorer::synth::binned_model(7, 40, 6)),
+        ("complete, depth 7", scorer::synth::binned_model(9, 20, 7)),
         ("unbinned, depth 5", scorer::synth::model(8, 30, 5)),
     ];
     // Synthetic shots lack some context at random, so missing values take both routes.
