@@ -78,6 +78,13 @@ impl Range {
 }
 
 /// The default space shipped with the trainer.
+/// Levels that routing by shot kind puts above the main model's trees (penalties, then direct
+/// free kicks; see `kinds`).
+const KIND_ROUTING_LEVELS: usize = 2;
+/// Deepest trees a search may grow: with the routing levels above them they must stay within
+/// the scorer's limit, or the model would be refused only after the whole search.
+const MAX_SEARCH_DEPTH: u32 = (scorer::model::MAX_DEPTH - KIND_ROUTING_LEVELS) as u32;
+
 pub const DEFAULT_SPACE: &str = include_str!("../config/search-space.toml");
 
 impl Space {
@@ -102,9 +109,16 @@ impl Space {
 
     fn check(&self) -> Result<()> {
         if self.max_depth.values.is_empty()
-            || self.max_depth.values.iter().any(|&d| d == 0 || d > 12)
+            || self
+                .max_depth
+                .values
+                .iter()
+                .any(|&d| d == 0 || d > MAX_SEARCH_DEPTH)
         {
-            bail!("max_depth.values must be non-empty, each in 1..=10 (routing by shot kind adds up to 2 levels; the scorer evaluates depth ≤ 12)");
+            bail!(
+                "max_depth.values must be non-empty, each in 1..={MAX_SEARCH_DEPTH} (routing by shot kind adds up to {KIND_ROUTING_LEVELS} levels; the scorer evaluates depth ≤ {})",
+                scorer::model::MAX_DEPTH
+            );
         }
         for (name, r) in [
             ("shrinkage", &self.shrinkage),
@@ -400,6 +414,17 @@ mod tests {
             let e = format!("{:#}", Space::parse(&bad, "z.toml").unwrap_err());
             assert!(e.contains("z.toml") && e.contains("rung_"), "{to}: {e}");
         }
+        // Depths the scorer could not take once kind routing adds its levels (11 + 2 > 12).
+        for values in ["[0, 4]", "[4, 11]", "[]"] {
+            let bad = DEFAULT_SPACE.replace("[3, 4, 5, 6]", values);
+            assert_ne!(bad, DEFAULT_SPACE);
+            let e = format!("{:#}", Space::parse(&bad, "d.toml").unwrap_err());
+            assert!(
+                e.contains("d.toml") && e.contains("1..=10"),
+                "{values}: {e}"
+            );
+        }
+        assert!(Space::parse(&DEFAULT_SPACE.replace("[3, 4, 5, 6]", "[10]"), "t.toml").is_ok());
         let three = DEFAULT_SPACE
             .replace("[0.25, 1.0]", "[0.125, 0.25, 1.0]")
             .replace(
