@@ -64,6 +64,9 @@ pub const MAX_DISTANCE_M: f32 = 130.0;
 /// Relative slack for round-off when the solved goal-line distance slightly exceeds `d`.
 const ROUND_OFF: f64 = 1e-4;
 
+/// Slack for round-off in the angle when telling angles above 90° from those below.
+const ANGLE_ROUND_OFF_RAD: f64 = 1e-4;
+
 /// The position (on the right of the long axis) with this distance and goal-mouth angle.
 pub fn position_from(
     distance_to_goal_m: f32,
@@ -98,8 +101,19 @@ pub fn position_from(
         angle_to_goal: theta,
     };
     let (d64, h) = (d as f64, GOAL_HALF_WIDTH_M as f64);
-    let x = (d64 * d64 - h * h) * libm::tan(theta as f64) / GOAL_WIDTH_M as f64;
     let slack = ROUND_OFF * d64.max(1.0);
+    // Outside the circle through the posts every point sees the goal at less than 90°, inside
+    // it at more. The solve below cannot tell: `tan` repeats every π, so an angle near π
+    // outside the circle (or near 0 inside it) would give an `x` near 0 of the wrong sign,
+    // within round-off, and land on the goal line at the opposite angle.
+    let half_turn = core::f64::consts::FRAC_PI_2;
+    let (outside, inside) = (d64 - h > slack, h - d64 > slack);
+    if (outside && theta as f64 > half_turn + ANGLE_ROUND_OFF_RAD)
+        || (inside && (theta as f64) < half_turn - ANGLE_ROUND_OFF_RAD)
+    {
+        return Err(inconsistent);
+    }
+    let x = (d64 * d64 - h * h) * libm::tan(theta as f64) / GOAL_WIDTH_M as f64;
     if x < -slack || x > d64 + slack {
         return Err(inconsistent);
     }
@@ -169,6 +183,23 @@ mod tests {
             position_from(2.0, 0.17),
             Err(LegacyError::Inconsistent { .. })
         ));
+        // Angles at the far end of the range for the distance: tan repeats every π, so these
+        // once solved to the goal line, where the angle is the opposite one.
+        for (d, a) in [
+            (20.0, core::f32::consts::PI),
+            (20.0, core::f32::consts::PI - 2e-6),
+            (5.0, 2.0),
+            (1.0, 0.0),
+            (3.0, 0.0),
+            (0.0, 0.0),
+            (2.0, 1.0),
+        ] {
+            assert!(
+                matches!(position_from(d, a), Err(LegacyError::Inconsistent { .. })),
+                "({d}, {a}) -> {:?}",
+                position_from(d, a)
+            );
+        }
         assert!(matches!(
             position_from(f32::NAN, 0.5),
             Err(LegacyError::NotFinite { .. })
@@ -181,6 +212,48 @@ mod tests {
             position_from(500.0, 0.01),
             Err(LegacyError::OutOfRange { .. })
         ));
+    }
+
+    #[test]
+    fn the_goal_line_round_trips_at_both_ends_of_the_angle_range() {
+        // Outside the posts the goal line sees the goal at 0; between them at π.
+        for (p, angle) in [
+            (Point::new(pitch::GOAL_X_M, 54.0), 0.0),
+            (Point::new(pitch::GOAL_X_M, 35.0), core::f32::consts::PI),
+            (Point::new(pitch::GOAL_X_M, 34.0), core::f32::consts::PI),
+        ] {
+            let (d, a) = distance_angle_of(p);
+            assert!((a - angle).abs() < 1e-6, "{p:?}: {a}");
+            let q = position_from(d, a).unwrap();
+            assert!(
+                (q.x_m - p.x_m).abs() < 1e-4 && (q.y_m - p.y_m).abs() < 1e-4,
+                "{q:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn every_accepted_pair_is_the_pair_of_its_position() {
+        // Whatever a producer sends, a position is only returned if it has (up to round-off)
+        // the distance and angle sent. Away from the ill-conditioned circle through the posts.
+        let mut accepted = 0;
+        for di in 0..=260 {
+            let d = di as f32 * 0.5;
+            if (d - GOAL_HALF_WIDTH_M).abs() < 0.5 {
+                continue;
+            }
+            for ai in 0..=200 {
+                let a = ai as f32 * core::f32::consts::PI / 200.0;
+                let Ok(p) = position_from(d, a) else { continue };
+                accepted += 1;
+                let (d2, a2) = distance_angle_of(p);
+                assert!(
+                    (d2 - d).abs() < 1e-3 && (a2 - a).abs() < 2e-3,
+                    "({d}, {a}) -> {p:?} -> ({d2}, {a2})"
+                );
+            }
+        }
+        assert!(accepted > 3_000, "{accepted}");
     }
 
     #[test]
