@@ -161,11 +161,16 @@ impl Config {
             None if lambda => return Err(required("XGOALS_DEAD_LETTER").unwrap_err()),
             None => SinkSpec::Stdout,
         };
-        if lambda && (output == SinkSpec::Stdout || dead_letter == SinkSpec::Stdout) {
-            return Err(ConfigError {
-                var: "XGOALS_OUTPUT_STREAM",
-                message: "stdout is only a destination for the local invoke command".into(),
-            });
+        for (var, sink) in [
+            ("XGOALS_OUTPUT_STREAM", &output),
+            ("XGOALS_DEAD_LETTER", &dead_letter),
+        ] {
+            if lambda && *sink == SinkSpec::Stdout {
+                return Err(ConfigError {
+                    var,
+                    message: "stdout is only a destination for the local invoke command".into(),
+                });
+            }
         }
         let precompiled_module = text("XGOALS_PRECOMPILED_MODULE")
             .map(PathBuf::from)
@@ -265,9 +270,15 @@ mod tests {
             assert_eq!(config(&vars, true).unwrap_err().var, missing);
             assert!(config(&vars, false).is_ok());
         }
-        let mut stdout = LAMBDA.to_vec();
-        stdout.push(("XGOALS_OUTPUT_STREAM", "stdout"));
-        stdout.remove(1);
-        assert!(config(&stdout, true).is_err());
+        // stdout is for `invoke` only; the error names the variable that asked for it.
+        for var in ["XGOALS_OUTPUT_STREAM", "XGOALS_DEAD_LETTER"] {
+            let mut vars = LAMBDA.to_vec();
+            vars.retain(|(k, _)| *k != var);
+            vars.push((var, "stdout"));
+            let e = config(&vars, true).unwrap_err();
+            assert_eq!(e.var, var, "{e}");
+            assert!(e.to_string().contains("stdout"), "{e}");
+            assert!(config(&vars, false).is_ok());
+        }
     }
 }
