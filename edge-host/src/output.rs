@@ -22,6 +22,13 @@
 //!  "partition_key":"42","sequence_number":"495…","event_source_arn":"arn:…",
 //!  "data_base64":"eyJzaG90Ij…"}}
 //! ```
+//!
+//! A record of more than [`DEAD_LETTER_MAX_DATA_BYTES`] keeps only that many of its first
+//! bytes in `data_base64`, and says so: `"data_truncated":{"bytes":N,"sha256":"…"}` gives the
+//! whole record's length and hash. Otherwise its dead letter would be larger than a Kinesis
+//! record may be (1 MiB), the dead-letter stream would refuse it on every retry, and the shard
+//! would stall. The whole record stays in the input stream for its retention period, at the
+//! `sequence_number` (and `sub_sequence_number`) the dead letter names.
 
 use crate::record::{InputFormat, Invalid, ShotId};
 use scorer::{FeatureRow, FEATURES};
@@ -141,16 +148,40 @@ struct DeadLetterInner<'a> {
     #[serde(flatten)]
     source: &'a Source,
     data_base64: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    data_truncated: Option<Truncated>,
 }
+
+/// The whole record, when `data_base64` holds only its start.
+#[derive(Serialize)]
+struct Truncated {
+    bytes: usize,
+    sha256: String,
+}
+
+/// Most bytes of the original record a dead letter carries: in base64 (4/3 the size) with
+/// the rest of the envelope, well within a Kinesis record's 1 MiB.
+pub const DEAD_LETTER_MAX_DATA_BYTES: usize = 512 << 10;
 
 /// The dead-letter record for an invalid input record.
 pub fn encode_dead_letter(invalid: &Invalid, source: &Source, data: &[u8]) -> Vec<u8> {
+    let (kept, data_truncated) = match data.get(..DEAD_LETTER_MAX_DATA_BYTES) {
+        Some(start) if start.len() < data.len() => (
+            start,
+            Some(Truncated {
+                bytes: data.len(),
+                sha256: crate::registry::sha256_hex(data),
+            }),
+        ),
+        _ => (data, None),
+    };
     let record = DeadLetter {
         dead_letter: DeadLetterInner {
             reason_code: invalid.kind.name(),
             reason: &invalid.reason,
             source,
-            data_base64: base64(data),
+            data_base64: base64(kept),
+            data_truncated,
         },
     };
     serde_json::to_vec(&record).expect("a dead letter always serialises")
@@ -349,6 +380,39 @@ mod tests {
         let v: serde_json::Value =
             serde_json::from_slice(&encode_dead_letter(&invalid, &inner, b"x")).unwrap();
         assert_eq!(v["dead_letter"]["sub_sequence_number"], 3);
+    }
+
+    #[test]
+    fn a_record_too_large_to_dead_letter_whole_keeps_its_start_length_and_hash() {
+        let invalid = Invalid::new(InvalidKind::BadField, "before: too many events");
+        let source = Source {
+            event_id: Some(format!("shardId-000000000000:{}", "4".repeat(56))),
+            partition_key: "k".repeat(256),
+            sequence_number: "4".repeat(56),
+            sub_sequence_number: Some(u64::MAX),
+            event_source_arn: Some(format!("arn:{}", "a".repeat(2044))),
+        };
+        // The largest record Kinesis takes: 1 MiB of data (partition key included).
+        let data: Vec<u8> = (0..1usize << 20).map(|i| (i * 7 % 251) as u8).collect();
+        let letter = encode_dead_letter(&invalid, &source, &data);
+        assert!(letter.len() + 256 <= 1 << 20, "{} bytes", letter.len());
+        let v: serde_json::Value = serde_json::from_slice(&letter).unwrap();
+        let d = &v["dead_letter"];
+        assert_eq!(
+            d["data_base64"],
+            base64(&data[..DEAD_LETTER_MAX_DATA_BYTES]).as_str()
+        );
+        assert_eq!(d["data_truncated"]["bytes"], 1 << 20);
+        assert_eq!(
+            d["data_truncated"]["sha256"],
+            crate::registry::sha256_hex(&data).as_str()
+        );
+        // Up to the limit a record is carried whole, with no truncation field.
+        let whole = &data[..DEAD_LETTER_MAX_DATA_BYTES];
+        let v: serde_json::Value =
+            serde_json::from_slice(&encode_dead_letter(&invalid, &source, whole)).unwrap();
+        assert_eq!(v["dead_letter"]["data_base64"], base64(whole).as_str());
+        assert!(v["dead_letter"].get("data_truncated").is_none());
     }
 
     #[test]
