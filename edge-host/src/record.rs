@@ -6,9 +6,9 @@
 //!
 //! | format | shape | shot id |
 //! |---|---|---|
-//! | [`InputFormat::WyscoutEvent`] | a bare Wyscout event (has `eventId`) | the event's `id` |
+//! | [`InputFormat::WyscoutEvent`] | a bare Wyscout event (has `eventId`; no `before`) | a top-level `shot_id`, else the event's `id` |
 //! | [`InputFormat::WyscoutEvent`] | `{"event": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
-//! | [`InputFormat::StatsbombEvent`] | a bare StatsBomb event (has `index`, `period` and `timestamp`) | the event's `id` |
+//! | [`InputFormat::StatsbombEvent`] | a bare StatsBomb event (has `index`, `period` and `timestamp`; no `before`) | a top-level `shot_id`, else the event's `id` |
 //! | [`InputFormat::StatsbombEvent`] | `{"statsbomb": {…}, "before": [{…}, …], "shot_id"?: …}` | `shot_id`, else the event's `id` |
 //! | [`InputFormat::XgoalsShot`] | `{"shot": {"x_m": …, …}, "shot_id": …}` (see `scorer::json`) | `shot_id` |
 //! | [`InputFormat::Original`] | `{"shot": {"distance_to_goal": m, "angle_to_goal": rad}, "shot_id": …}` | `shot_id` |
@@ -17,7 +17,7 @@
 //! its files, which for Wyscout is not always sorted by `eventSec`); only the tail of the same
 //! match and period is read, by the same code the trainer uses (`scorer::wyscout::to_shot`,
 //! `scorer::statsbomb::to_shot`). A shot id is an integer or a string of 1 to
-//! [`MAX_SHOT_ID_CHARS`] characters without control characters (it becomes the output's
+//! [`MAX_SHOT_ID_CHARS`] characters without control characters, never `null` (it becomes the output's
 //! Kinesis partition key). Every refusal is an [`Invalid`] with a stable [`InvalidKind`] and a
 //! message naming the field.
 //!
@@ -226,7 +226,8 @@ fn truncate(s: &str, max_chars: usize) -> String {
 struct Envelope<'a> {
     #[serde(borrow, default)]
     shot: Option<&'a RawValue>,
-    #[serde(borrow, default)]
+    /// `null` included (a `null` id is refused, not taken for a missing one).
+    #[serde(borrow, default, deserialize_with = "raw_even_null")]
     shot_id: Option<&'a RawValue>,
     #[serde(borrow, default)]
     event: Option<&'a RawValue>,
@@ -251,6 +252,13 @@ impl Envelope<'_> {
     fn is_bare_statsbomb(&self) -> bool {
         self.timestamp && self.index && self.period
     }
+}
+
+/// A key's raw value, `null` too (where `Option<&RawValue>` would make `null` `None`).
+fn raw_even_null<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<Option<&'de RawValue>, D::Error> {
+    <&RawValue>::deserialize(d).map(Some)
 }
 
 /// True for a key that is there, even with `null`.
@@ -278,7 +286,7 @@ struct WrappedFast<'a> {
     event: Event,
     #[serde(default)]
     before: Vec<Event>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "raw_even_null")]
     shot_id: Option<&'a RawValue>,
 }
 
@@ -290,7 +298,7 @@ struct StatsbombFast<'a> {
     statsbomb: statsbomb::Event,
     #[serde(default)]
     before: Vec<statsbomb::Event>,
-    #[serde(borrow, default)]
+    #[serde(borrow, default, deserialize_with = "raw_even_null")]
     shot_id: Option<&'a RawValue>,
 }
 
@@ -374,7 +382,14 @@ fn decode_json(data: &[u8]) -> Result<Decoded, Invalid> {
         return statsbomb_record(text, &envelope);
     }
     match (envelope.event_id.is_some(), envelope.event, envelope.shot) {
-        (true, None, None) => bare_wyscout(text, envelope.shot_id),
+        (true, None, None) => {
+            if envelope.before.is_some() {
+                return Err(unknown_format(
+                    "`before` goes with {\"event\": …}, not with a bare Wyscout event",
+                ));
+            }
+            bare_wyscout(text, envelope.shot_id)
+        }
         (false, Some(event), None) => wrapped_wyscout(event, envelope.before, envelope.shot_id),
         (false, None, Some(shot)) => {
             if envelope.before.is_some() {
@@ -789,6 +804,31 @@ mod tests {
                 .context()
                 .after_cross
         );
+        // A bare event has no room for context: `before` beside it is refused, not ignored
+        // (ignoring it would score the shot as if nothing came before).
+        let bare_with_before =
+            WYSCOUT_SHOT.replacen('{', &format!(r#"{{"before": [{cross}], "#), 1);
+        assert_ne!(bare_with_before, WYSCOUT_SHOT);
+        let e = decode(bare_with_before.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, InvalidKind::UnknownFormat, "{e}");
+        assert!(e.reason.contains("before"), "{e}");
+    }
+
+    #[test]
+    fn a_null_shot_id_is_refused_in_every_format() {
+        for record in [
+            format!(r#"{{"event": {WYSCOUT_SHOT}, "shot_id": null}}"#),
+            WYSCOUT_SHOT.replacen('{', r#"{"shot_id": null, "#, 1),
+            format!(r#"{{"statsbomb": {STATSBOMB_SHOT}, "shot_id": null}}"#),
+            r#"{"shot": {"x_m": 100, "y_m": 30}, "shot_id": null}"#.to_string(),
+            r#"{"shot": {"distance_to_goal": 11, "angle_to_goal": 0.6}, "shot_id": null}"#
+                .to_string(),
+        ] {
+            assert_eq!(kind_of(&record), InvalidKind::BadShotId, "{record}");
+        }
+        // Leaving it out still takes the event's own id.
+        let d = decode(format!(r#"{{"event": {WYSCOUT_SHOT}}}"#).as_bytes()).unwrap();
+        assert_eq!(d.shot_id, decode(WYSCOUT_SHOT.as_bytes()).unwrap().shot_id);
     }
 
     #[test]
