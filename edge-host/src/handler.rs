@@ -125,6 +125,8 @@ impl Backend {
 
 fn push_scores(scores: &Scores, out: &mut Vec<Result<(f32, FeatureRow), Invalid>>) {
     let rows = scores.features().unwrap_or(&[]);
+    // The scorer keeps the message of the first rejected shot only.
+    let mut message = scores.first_rejection();
     for (i, result) in scores.iter().enumerate() {
         out.push(match (result, rows.get(i)) {
             (Ok(xg), Some(row)) => Ok((xg, *row)),
@@ -134,10 +136,10 @@ fn push_scores(scores: &Scores, out: &mut Vec<Result<(f32, FeatureRow), Invalid>
             )),
             (Err(rejected), _) => Err(Invalid::new(
                 InvalidKind::InvalidShot,
-                format!(
-                    "{rejected}: {}",
-                    scores.first_rejection().unwrap_or("no message")
-                ),
+                match message.take() {
+                    Some(m) => format!("{rejected}: {m}"),
+                    None => rejected.to_string(),
+                },
             )),
         });
     }

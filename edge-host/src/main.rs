@@ -40,8 +40,8 @@ struct Cli {
 enum Command {
     /// Run the Lambda runtime loop (the default; needs AWS_LAMBDA_RUNTIME_API).
     Lambda,
-    /// Run the handler once on a Lambda Kinesis event file and print JSON lines: each output
-    /// record, each dead letter (under "dead_letter"), then the batch response. Metrics and
+    /// Run the handler once on a Lambda Kinesis event file and print JSON lines: each dead
+    /// letter (under "dead_letter"), each output record, then the batch response. Metrics and
     /// timings go to stderr. Outputs go to stdout unless XGOALS_OUTPUT_STREAM /
     /// XGOALS_DEAD_LETTER name real destinations.
     ///
