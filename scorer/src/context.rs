@@ -24,6 +24,72 @@ pub const REBOUND_WINDOW_S: f64 = 5.0;
 /// A corner or free kick by the shooting team this many seconds before is the set-piece phase.
 pub const SET_PIECE_WINDOW_S: f64 = 10.0;
 
+/// How many of the latest events before a shot the rules read whatever their time.
+pub const LOOKBACK_EVENTS: usize = 2;
+/// How far back in time the rules read: the longest window.
+pub const LOOKBACK_S: f64 = if REBOUND_WINDOW_S > SET_PIECE_WINDOW_S {
+    REBOUND_WINDOW_S
+} else {
+    SET_PIECE_WINDOW_S
+};
+
+/// The events of a feed that could not be read, and which later events' contexts may have
+/// needed them: a shot whose context is built without an event the rules would have read gets
+/// a context the feed does not support, and the caller should refuse it rather than guess.
+///
+/// Give it every event of the feed in order: [`Unread::event`] for each one that was read,
+/// [`Unread::unreadable`] for each one that was not. An unreadable event is taken to belong to
+/// the match and period of the next event read, and to be no later than it; every event of
+/// that phase up to [`LOOKBACK_EVENTS`] events or [`LOOKBACK_S`] seconds after it may have
+/// read it (conservative when events are not quite in time order).
+#[derive(Debug, Default)]
+pub struct Unread {
+    gap: Option<Gap>,
+}
+
+#[derive(Debug)]
+struct Gap {
+    /// The caller's label of the unreadable event (its position in the file).
+    label: usize,
+    /// The phase and time of the first event read after it, once there is one.
+    first_after: Option<((u64, u8), f64)>,
+    events_after: usize,
+}
+
+impl Unread {
+    pub fn new() -> Unread {
+        Unread::default()
+    }
+
+    /// An event that could not be read; `label` names it in what [`Unread::event`] returns.
+    /// The latest one is enough to remember: its reach ends no earlier than an older one's.
+    pub fn unreadable(&mut self, label: usize) {
+        self.gap = Some(Gap {
+            label,
+            first_after: None,
+            events_after: 0,
+        });
+    }
+
+    /// An event that was read, in `phase` (match and period, as the feed numbers them) at
+    /// `secs` into the period (NaN if unknown). Returns the label of an unreadable event its
+    /// context may have needed, if there is one.
+    pub fn event(&mut self, phase: (u64, u8), secs: f64) -> Option<usize> {
+        let gap = self.gap.as_mut()?;
+        let (first_phase, first_secs) = *gap.first_after.get_or_insert((phase, secs));
+        if first_phase != phase {
+            self.gap = None;
+            return None;
+        }
+        gap.events_after += 1;
+        // A time that is not a number cannot rule the gap out.
+        let elapsed_s = secs - first_secs;
+        let within =
+            gap.events_after <= LOOKBACK_EVENTS || elapsed_s.is_nan() || elapsed_s <= LOOKBACK_S;
+        within.then_some(gap.label)
+    }
+}
+
 /// What an event before a shot was, as far as the context rules care. Flags rather than one
 /// kind, because feeds tag one event with several (a Wyscout cross that is also a high pass).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -254,5 +320,29 @@ mod tests {
             context(ShotKind::OpenPlay, &[]).unwrap(),
             Context::default()
         );
+    }
+
+    #[test]
+    fn an_unreadable_event_reaches_the_next_two_events_and_ten_seconds_of_its_phase() {
+        assert_eq!(LOOKBACK_S, 10.0);
+        let mut u = Unread::new();
+        assert_eq!(u.event((1, 1), 5.0), None, "nothing unread yet");
+        u.unreadable(7);
+        // Its next two events may read it whatever their time; then only within 10 s.
+        let phase = (1, 1);
+        assert_eq!(u.event(phase, 20.0), Some(7));
+        assert_eq!(u.event(phase, 60.0), Some(7));
+        assert_eq!(u.event(phase, 30.0), Some(7));
+        assert_eq!(u.event(phase, f64::NAN), Some(7), "an unknown time");
+        assert_eq!(u.event(phase, 30.5), None);
+        // A new period ends its reach for good.
+        assert_eq!(u.event((1, 2), 0.0), None);
+        assert_eq!(u.event((1, 1), 21.0), None);
+        // The phase is the next event's, whatever came before.
+        u.unreadable(9);
+        assert_eq!(u.event((2, 1), 100.0), Some(9));
+        assert_eq!(u.event((2, 1), 100.0), Some(9));
+        assert_eq!(u.event((2, 1), 110.0), Some(9));
+        assert_eq!(u.event((2, 1), 110.1), None);
     }
 }

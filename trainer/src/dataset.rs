@@ -3,6 +3,7 @@
 //! metadata evaluation and reports need. Parsed once, then cached by content hash.
 
 use anyhow::{bail, Context as _, Result};
+use scorer::context::{self, Unread};
 use scorer::shot::{Shot, FLAT_SHOT_BYTES};
 use scorer::wyscout::{self, Event, MatchPeriod, PhaseWindow};
 use serde_json::value::RawValue;
@@ -127,10 +128,13 @@ pub fn load_events_file(path: &Path) -> Result<ShotTable> {
     }
     let text = read_text(path)?;
     let mut file = FileShots::new(path);
-    for event in events_in::<Event>(path, &text, "Wyscout")? {
+    for (i, event) in events_in::<Event>(path, &text, "Wyscout")?.enumerate() {
         match event {
             Ok(e) => file.push(e),
-            Err(warning) => file.table.skip_event(warning),
+            Err(warning) => {
+                file.unread.unreadable(i);
+                file.table.skip_event(warning);
+            }
         }
     }
     Ok(file.table)
@@ -262,6 +266,8 @@ fn event_of(bytes: &[u8]) -> Option<Event> {
 struct FileShots<'a> {
     path: &'a Path,
     window: PhaseWindow,
+    /// Malformed events, whose absence would change the context of the shots after them.
+    unread: Unread,
     table: ShotTable,
 }
 
@@ -270,15 +276,22 @@ impl<'a> FileShots<'a> {
         FileShots {
             path,
             window: PhaseWindow::new(),
+            unread: Unread::new(),
             table: ShotTable::default(),
         }
     }
 
     /// The next event of the file: a row if it is a usable shot, a counted warning if it is
-    /// a shot that cannot be converted.
+    /// a shot that cannot be converted or whose context may have needed a malformed event.
     fn push(&mut self, event: Event) {
+        let phase = (event.match_id, period_code(event.match_period));
+        let unread = self.unread.event(phase, event.event_sec);
         let Some((e, shot)) = self.window.push(event) else {
             return;
+        };
+        let shot = match (shot, unread) {
+            (Ok(_), Some(n)) => Err(context_gap(e.id, n)),
+            (shot, _) => shot.map_err(|err| err.to_string()),
         };
         match shot {
             Ok(shot) => self.table.rows.push(ShotRow {
@@ -297,11 +310,28 @@ impl<'a> FileShots<'a> {
     }
 }
 
+/// Why a shot is skipped when an event its context may have read (event `n` of the file)
+/// was malformed: converted without it, the shot would get a context the feed does not give.
+pub(crate) fn context_gap(shot: impl std::fmt::Display, n: usize) -> String {
+    format!(
+        "shot {shot}: event #{n}, within the {} events or {} s its context reads, was malformed, \
+         so its context is unknown",
+        context::LOOKBACK_EVENTS,
+        context::LOOKBACK_S
+    )
+}
+
+/// Version of what the loaders here make of a file (beside the scorer's conversion rules,
+/// [`wyscout::CONVERSION_VERSION`]). Bump it whenever they change which rows a file gives, so
+/// cached shot tables are rebuilt. 2: shots whose context may have read a malformed event are
+/// skipped.
+const TABLE_VERSION: u32 = 2;
+
 /// Content fingerprint of the inputs and of the conversion that turns them into shots.
 pub fn fingerprint(paths: &[PathBuf]) -> Result<String> {
     let mut h = Sha256::new();
     h.update(format!(
-        "conversion {} features {:016x}\n",
+        "conversion {} table {TABLE_VERSION} features {:016x}\n",
         wyscout::CONVERSION_VERSION,
         scorer::FEATURE_SET_ID
     ));
@@ -538,14 +568,45 @@ mod tests {
             event_json(99, 3.5, false).replace(r#""matchId": 3"#, r#""matchId": "three""#),
         );
         let broken = load(&bad);
-        assert_eq!(broken.rows, clean.rows);
-        assert_eq!(broken.skipped_events, 1);
-        assert_eq!(broken.warnings.len(), 1);
+        // The shot before it is kept once; the shot right after it (id 5) is skipped, since
+        // its context reads the events just before it.
+        assert_eq!(broken.rows, clean.rows[..1]);
+        assert_eq!((broken.skipped_events, broken.skipped_shots), (1, 1));
+        assert_eq!(broken.warnings.len(), 2);
         assert!(
             broken.warnings[0].contains("event #4"),
             "{:?}",
             broken.warnings
         );
+        assert!(
+            broken.warnings[1].contains("shot 5: event #4")
+                && broken.warnings[1].contains("context"),
+            "{:?}",
+            broken.warnings
+        );
+    }
+
+    #[test]
+    fn a_malformed_event_costs_only_the_shots_whose_context_could_read_it() {
+        // Events a second apart, a shot every third; event #20 (at 20 s) is malformed.
+        let mut events: Vec<String> = (0..40)
+            .map(|i| event_json(i, i as f64, i % 3 == 2))
+            .collect();
+        events[20] = events[20].replace(r#""eventSec": 20"#, r#""eventSec": "late""#);
+        let table = load(&events);
+        let kept: Vec<u64> = table.rows.iter().map(|r| r.event_id).collect();
+        // Shots at 23, 26 and 29 s are within 10 s of the next event read (21 s); 32 s is not.
+        assert_eq!(kept, [2, 5, 8, 11, 14, 17, 32, 35, 38]);
+        assert_eq!((table.skipped_events, table.skipped_shots), (1, 3));
+        // Its reach ends with its period (or match): here the second half starts at event 25.
+        let mut second_half = events.clone();
+        for e in &mut second_half[25..] {
+            *e = e.replace(r#""1H""#, r#""2H""#);
+        }
+        let table = load(&second_half);
+        let kept: Vec<u64> = table.rows.iter().map(|r| r.event_id).collect();
+        assert_eq!(kept, [2, 5, 8, 11, 14, 17, 26, 29, 32, 35, 38]);
+        assert_eq!((table.skipped_events, table.skipped_shots), (1, 1));
     }
 
     /// The array of `n` events (every `shot_every`-th a shot), as text.
@@ -624,11 +685,19 @@ mod tests {
             assert_eq!(read_text(path).unwrap(), text);
         }
         // The careful pass, for a file the stream gives up on (a broken event), too.
-        let broken_text = marked.replacen(r#""matchId": 3"#, r#""matchId": []"#, 1);
+        // The last event (a shot) is the broken one, so no other shot's context needs it.
+        let key = r#""matchId": 3"#;
+        let at = marked.rfind(key).unwrap();
+        let broken_text = format!(
+            r#"{}"matchId": []{}"#,
+            &marked[..at],
+            &marked[at + key.len()..]
+        );
         let broken = write_file(dir.path(), "events_BomBroken.json", &broken_text);
         assert!(stream_events_file(&broken).is_none());
         let table = load_events_file(&broken).unwrap();
-        assert_eq!((table.rows.len(), table.skipped_events), (3, 1));
+        assert_eq!(table.rows, want[..2]);
+        assert_eq!((table.skipped_events, table.skipped_shots), (1, 0));
         // Only at the very start: a mark inside the array is still an error.
         let inside_text = text.replacen('[', &format!("[{UTF8_BOM}"), 1);
         let inside = write_file(dir.path(), "events_Inside.json", &inside_text);

@@ -2,9 +2,10 @@
 //! model's xG with StatsBomb's own `statsbomb_xg` on the same shots: how the model, trained on
 //! Wyscout, does on a second provider's matches.
 
-use crate::dataset::{events_in, read_text, ShotRow, ShotTable};
+use crate::dataset::{context_gap, events_in, read_text, ShotRow, ShotTable};
 use crate::metrics::{self, Metrics};
 use anyhow::{bail, Result};
+use scorer::context::Unread;
 use scorer::statsbomb::{self, Event};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -31,14 +32,26 @@ pub fn load_file(path: &Path, match_id: u64) -> Result<ProviderShots> {
     let text = read_text(path)?;
     let mut out = ProviderShots::default();
     let mut events = Vec::new();
-    for event in events_in::<Event>(path, &text, "StatsBomb")? {
+    // For each event read, a malformed event its context may have needed.
+    let (mut unread, mut gaps) = (Unread::new(), Vec::new());
+    for (n, event) in events_in::<Event>(path, &text, "StatsBomb")?.enumerate() {
         match event {
-            Ok(e) => events.push(e),
-            Err(warning) => out.table.skip_event(warning),
+            Ok(e) => {
+                gaps.push(unread.event((0, e.period), e.secs));
+                events.push(e);
+            }
+            Err(warning) => {
+                unread.unreadable(n);
+                out.table.skip_event(warning);
+            }
         }
     }
     for (i, shot) in statsbomb::shots(&events) {
         let e = &events[i];
+        let shot = match (shot, gaps[i]) {
+            (Ok(_), Some(n)) => Err(context_gap(e.index, n)),
+            (shot, _) => shot.map_err(|err| err.to_string()),
+        };
         match shot {
             Ok(shot) => {
                 out.table.rows.push(ShotRow {
@@ -199,7 +212,7 @@ mod tests {
         let bad_shot = SHOT
             .replace(r#""id": 88"#, r#""id": 12345"#)
             .replace("\"index\": 5", "\"index\": 6");
-        let text = format!(r#"[{PASS}, {{"index": "x"}}, 17, {SHOT}, {bad_shot}]"#);
+        let text = format!(r#"[{PASS}, {SHOT}, {bad_shot}, {{"index": "x"}}, 17]"#);
         let got = load(&[file(d, "m.json", &text)], &|_| {}).unwrap();
         assert_eq!(got.table.rows.len(), 1);
         assert_eq!((got.table.skipped_events, got.table.skipped_shots), (2, 1));
@@ -208,6 +221,19 @@ mod tests {
             .warnings
             .iter()
             .any(|w| w.contains("m.json") && w.contains("12345")));
+        // A malformed event just before a shot leaves its context unknown: skipped, named.
+        let gap = format!(r#"[{PASS}, {{"index": "x"}}, {SHOT}]"#);
+        let skipped = load(&[file(d, "gap.json", &gap)], &|_| {}).unwrap();
+        assert!(skipped.table.rows.is_empty());
+        assert_eq!(
+            (skipped.table.skipped_events, skipped.table.skipped_shots),
+            (1, 1)
+        );
+        assert!(
+            skipped.table.warnings[1].contains("gap.json: shot skipped: shot 5: event #1"),
+            "{:?}",
+            skipped.table.warnings
+        );
         let row = &got.table.rows[0];
         assert!(row.goal && row.shot.context().after_cross);
         assert_eq!(got.provider_xg, vec![Some(0.78)]);
