@@ -107,7 +107,7 @@ pub fn shots_csv(table: &ShotTable, p: &[f64], provider_xg: Option<&[Option<f64>
         let _ = write!(
             s,
             "{},{},{},{},{},{},{:.1},{},{},{},{},{},{xg}",
-            table.competitions[r.competition as usize],
+            crate::export::csv_field(&table.competitions[r.competition as usize]),
             r.match_id,
             r.event_id,
             r.team_id,

@@ -37,7 +37,7 @@ pub fn write_csv(
                 text,
                 "{},{},{}",
                 r.match_id,
-                table.competitions[r.competition as usize],
+                csv_field(&table.competitions[r.competition as usize]),
                 r.shot.kind().name()
             );
             for v in features::extract(&r.shot) {
@@ -54,4 +54,27 @@ pub fn write_csv(
         counts[k] = idx.len();
     }
     Ok(counts)
+}
+
+/// `text` as one CSV field (RFC 4180): as it is, or quoted with its quotes doubled when it
+/// holds a comma, a quote or a line break (competition names come from file names).
+pub(crate) fn csv_field(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", text.replace('"', "\"\"")).into()
+    } else {
+        text.into()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_fields_are_quoted_only_when_they_must_be() {
+        assert_eq!(csv_field("World_Cup"), "World_Cup");
+        assert_eq!(csv_field("Serie A, 2020"), "\"Serie A, 2020\"");
+        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(csv_field("a\nb"), "\"a\nb\"");
+    }
 }
