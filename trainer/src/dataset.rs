@@ -375,8 +375,22 @@ pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<ShotT
         }
     });
     let mut table = ShotTable::default();
-    for (path, part) in paths.iter().zip(parts) {
+    // Which file each match came from: the same matches given twice (the same file twice, or
+    // a copy elsewhere) would count every shot twice.
+    let mut match_file: std::collections::HashMap<u64, usize> = Default::default();
+    for (k, (path, part)) in paths.iter().zip(parts).enumerate() {
         let part = part.expect("every file was processed")?;
+        for r in &part.rows {
+            let first = *match_file.entry(r.match_id).or_insert(k);
+            if first != k {
+                bail!(
+                    "match {} is in both {} and {}: give each match once (its shots would count twice)",
+                    r.match_id,
+                    paths[first].display(),
+                    path.display()
+                );
+            }
+        }
         let name = competition_of(path);
         let code = match table.competitions.iter().position(|c| *c == name) {
             Some(c) => c,
@@ -584,6 +598,26 @@ mod tests {
             "{:?}",
             broken.warnings
         );
+    }
+
+    #[test]
+    fn the_same_matches_given_twice_are_refused_naming_both_files() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = write_file(dir.path(), "events_A.json", &events_text(6, 2));
+        std::fs::create_dir(dir.path().join("copy")).unwrap();
+        let copy = write_file(
+            &dir.path().join("copy"),
+            "events_B.json",
+            &events_text(6, 2),
+        );
+        for paths in [vec![a.clone(), a.clone()], vec![a.clone(), copy.clone()]] {
+            let e = format!("{:#}", super::load(&paths, &|_| {}).unwrap_err());
+            assert!(
+                e.contains("match 3") && e.contains(&*paths[1].display().to_string()),
+                "{e}"
+            );
+        }
+        assert_eq!(super::load(&[a], &|_| {}).unwrap().rows.len(), 3);
     }
 
     #[test]

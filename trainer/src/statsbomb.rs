@@ -80,6 +80,17 @@ pub fn load(paths: &[PathBuf], progress: &(dyn Fn(&str) + Sync)) -> Result<Provi
     if paths.is_empty() {
         bail!("no StatsBomb event files given");
     }
+    let mut seen = std::collections::HashMap::new();
+    for path in paths {
+        let same = std::fs::canonicalize(path).unwrap_or_else(|_| path.clone());
+        if let Some(first) = seen.insert(same, path) {
+            bail!(
+                "{} and {} are the same file: give each match once (its shots would count twice)",
+                first.display(),
+                path.display()
+            );
+        }
+    }
     let mut all = ProviderShots::default();
     for (k, path) in paths.iter().enumerate() {
         let part = load_file(path, k as u64)?;
@@ -250,6 +261,9 @@ mod tests {
         std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
         assert!(format!("{:#}", load(&[gz], &|_| {}).unwrap_err()).contains("trunc.json.gz"));
         assert!(load(&[], &|_| {}).is_err());
+        let m = d.join("m.json");
+        let twice = format!("{:#}", load(&[m.clone(), m], &|_| {}).unwrap_err());
+        assert!(twice.contains("same file"), "{twice}");
     }
 
     #[test]
