@@ -85,6 +85,11 @@ const KIND_ROUTING_LEVELS: usize = 2;
 /// the scorer's limit, or the model would be refused only after the whole search.
 const MAX_SEARCH_DEPTH: u32 = (scorer::model::MAX_DEPTH - KIND_ROUTING_LEVELS) as u32;
 
+/// Most trials a search may run (each is a model fit; the default space runs 50).
+pub const MAX_TRIALS: usize = 10_000;
+/// Largest `min_leaf_size` a space may draw.
+const MAX_MIN_LEAF_SIZE: f64 = 1e6;
+
 pub const DEFAULT_SPACE: &str = include_str!("../config/search-space.toml");
 
 impl Space {
@@ -108,6 +113,9 @@ impl Space {
     }
 
     fn check(&self) -> Result<()> {
+        if !(1..=MAX_TRIALS).contains(&self.trials) {
+            bail!("trials must be in 1..={MAX_TRIALS}");
+        }
         if self.max_depth.values.is_empty()
             || self
                 .max_depth
@@ -132,6 +140,9 @@ impl Space {
         if self.shrinkage.max > 1.0 {
             bail!("shrinkage.max must be <= 1");
         }
+        if self.min_leaf_size.max > MAX_MIN_LEAF_SIZE {
+            bail!("min_leaf_size.max must be <= {MAX_MIN_LEAF_SIZE} (a leaf larger than the data makes trees without splits)");
+        }
         if self.iterations.min == 0
             || self.iterations.min > self.iterations.max
             || self.iterations.max > 5000
@@ -141,6 +152,7 @@ impl Space {
         let shares = &self.rung_train_shares;
         if shares.last() != Some(&1.0)
             || shares.len() > 8
+            || shares.iter().any(|s| s.is_nan())
             || shares[0] < 0.05
             || shares.windows(2).any(|w| w[0] >= w[1])
         {
@@ -413,6 +425,30 @@ mod tests {
             assert_ne!(bad, DEFAULT_SPACE);
             let e = format!("{:#}", Space::parse(&bad, "z.toml").unwrap_err());
             assert!(e.contains("z.toml") && e.contains("rung_"), "{to}: {e}");
+        }
+        // NaN, counts out of range.
+        for (from, to, what) in [
+            ("[0.25, 1.0]", "[nan, 1.0]", "rung_train_shares"),
+            ("[0.25, 1.0]", "[0.25, nan, 1.0]", "rung_train_shares"),
+            (
+                "rung_keep_shares = [0.08]",
+                "rung_keep_shares = [nan]",
+                "rung_keep_shares",
+            ),
+            ("trials = 50", "trials = 0", "trials must be in 1..=10000"),
+            (
+                "trials = 50",
+                "trials = 10001",
+                "trials must be in 1..=10000",
+            ),
+            ("max = 300\n", "max = 1e30\n", "min_leaf_size"),
+            ("max = 0.2", "max = nan", "shrinkage"),
+        ] {
+            // The first match only: `max = 300` is min_leaf_size's, then iterations'.
+            let bad = DEFAULT_SPACE.replacen(from, to, 1);
+            assert_ne!(bad, DEFAULT_SPACE, "{to}");
+            let e = format!("{:#}", Space::parse(&bad, "n.toml").unwrap_err());
+            assert!(e.contains("n.toml") && e.contains(what), "{to}: {e}");
         }
         // Depths the scorer could not take once kind routing adds its levels (11 + 2 > 12).
         for values in ["[0, 4]", "[4, 11]", "[]"] {

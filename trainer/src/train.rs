@@ -157,8 +157,8 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
     let start = Instant::now();
     let space = Space::load(plan.space.as_deref())?;
     let trials = plan.trials.unwrap_or(space.trials);
-    if trials == 0 {
-        bail!("--trials must be at least 1");
+    if !(1..=search::MAX_TRIALS).contains(&trials) {
+        bail!("--trials must be in 1..={}", search::MAX_TRIALS);
     }
     progress("== shot table");
     let (table, fingerprint) = ShotTable::load_cached(&plan.events, &plan.cache_dir, progress)?;
