@@ -3,7 +3,7 @@
 //! trainer executable itself (a re-run with nothing changed reuses every stage and finishes in
 //! seconds) — with a run record under `<work_dir>/runs/<id>/run.json`.
 
-use crate::dataset::hex;
+use crate::dataset::{self, hex};
 use crate::evaluate;
 use crate::ingest;
 use crate::promote;
@@ -37,6 +37,35 @@ fn default_seed() -> u64 {
 }
 fn yes() -> bool {
     true
+}
+
+/// The file to read for an ingest source named `name` at `path`: the file itself when its
+/// name already gives that competition (`events_<name>.json[.gz]` or `<name>.json[.gz]`, as
+/// downloads are stored), else a link to it named `<name>.json[.gz]` under `work_dir/inputs`,
+/// because the loaders name competitions after files. Without it, `brazil/events.json` and
+/// `argentina/events.json` would both be the competition "events".
+fn named_input(work_dir: &Path, name: &str, path: &Path) -> Result<PathBuf> {
+    if dataset::competition_of(path) == name {
+        return Ok(path.to_path_buf());
+    }
+    let gz = path.to_string_lossy().ends_with(".gz");
+    let dir = work_dir.join("inputs");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let link = dir.join(format!("{name}.json{}", if gz { ".gz" } else { "" }));
+    let target =
+        std::path::absolute(path).with_context(|| format!("locating {}", path.display()))?;
+    match std::fs::remove_file(&link) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(e).with_context(|| format!("replacing {}", link.display()))
+        }
+        _ => {}
+    }
+    #[cfg(unix)]
+    let linked = std::os::unix::fs::symlink(&target, &link);
+    #[cfg(not(unix))]
+    let linked = std::fs::hard_link(&target, &link);
+    linked.with_context(|| format!("linking {} to {}", link.display(), target.display()))?;
+    Ok(link)
 }
 
 pub fn default_config_path() -> PathBuf {
@@ -81,7 +110,10 @@ pub fn run(cfg: &PipelineConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<ser
     progress("[ingest] fetching and verifying inputs");
     let ingest_cfg = ingest::load_config(&cfg.ingest)?;
     let fetched = ingest::ingest(&ingest_cfg, true)?;
-    let files: Vec<PathBuf> = fetched.iter().map(|f| f.path.clone()).collect();
+    let files = fetched
+        .iter()
+        .map(|f| named_input(&cfg.work_dir, &f.name, &f.path))
+        .collect::<Result<Vec<PathBuf>>>()?;
     let all_cached = fetched.iter().all(|f| f.from_cache);
     stage(
         "ingest",
@@ -255,4 +287,30 @@ pub fn run(cfg: &PipelineConfig, progress: &(dyn Fn(&str) + Sync)) -> Result<ser
         run_dir.join("run.json").display()
     ));
     Ok(record)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_source_is_its_competition_by_name_whatever_its_file_is_called() {
+        let dir = tempfile::tempdir().unwrap();
+        let work = dir.path().join("work");
+        for (folder, name) in [("brazil", "Brazil"), ("argentina", "Argentina")] {
+            std::fs::create_dir(dir.path().join(folder)).unwrap();
+            let file = dir.path().join(folder).join("events.json.gz");
+            std::fs::write(&file, name).unwrap();
+            let input = named_input(&work, name, &file).unwrap();
+            assert_eq!(dataset::competition_of(&input), name);
+            assert!(input.to_string_lossy().ends_with(".json.gz"), "{input:?}");
+            assert_eq!(std::fs::read(&input).unwrap(), name.as_bytes());
+            // Again (a re-run): the link is replaced, not an error.
+            assert_eq!(named_input(&work, name, &file).unwrap(), input);
+        }
+        // A file already named for its competition is read where it is.
+        let own = dir.path().join("events_Chile.json");
+        std::fs::write(&own, "[]").unwrap();
+        assert_eq!(named_input(&work, "Chile", &own).unwrap(), own);
+    }
 }

@@ -40,7 +40,7 @@ pub fn by_match(table: &ShotTable, seed: u64, test_competition: Option<&str>) ->
         Some(name) => match table.competitions.iter().position(|c| c == name) {
             Some(i) => Some(i as u16),
             None => bail!(
-                "--test-competition {name:?} matches no loaded competition (loaded: {})",
+                "the test competition {name:?} (--test-competition, or test_competition in a pipeline config) matches no loaded competition (loaded: {})",
                 table.competitions.join(", ")
             ),
         },
