@@ -157,7 +157,15 @@ pub fn manifest_test_set(
         .iter()
         .filter_map(|v| v.as_u64())
         .collect();
-    let (table, _) = ShotTable::load_cached(&files, cache_dir, progress)?;
+    let (table, fingerprint) = ShotTable::load_cached(&files, cache_dir, progress)?;
+    let recorded = manifest["data"]["fingerprint"].as_str();
+    if recorded != Some(fingerprint.as_str()) {
+        bail!(
+            "the data files, or this trainer's reading of them, differ from the model's training \
+             data (fingerprint {fingerprint}, manifest {}), so its test set cannot be rebuilt",
+            recorded.unwrap_or("missing")
+        );
+    }
     let idx: Vec<usize> = (0..table.rows.len())
         .filter(|&i| matches.contains(&table.rows[i].match_id))
         .collect();
@@ -165,4 +173,44 @@ pub fn manifest_test_set(
         bail!("the manifest's test matches are not in its data files");
     }
     Ok((table, idx))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A one-match Wyscout file whose only shot is a goal or not.
+    fn events(goal: bool) -> String {
+        let tags = if goal { r#"[{"id": 101}]"# } else { "[]" };
+        format!(
+            r#"[{{"eventId": 10, "subEventName": "Shot", "tags": {tags}, "playerId": 1,
+            "positions": [{{"y": 40, "x": 88}}, {{"y": 50, "x": 95}}], "matchId": 7,
+            "eventName": "Shot", "teamId": 1, "matchPeriod": "1H", "eventSec": 3.0,
+            "subEventId": 100, "id": 1}}]"#
+        )
+    }
+
+    #[test]
+    fn a_test_set_is_rebuilt_only_from_the_data_the_model_was_trained_on() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("events_Test.json");
+        std::fs::write(&file, events(true)).unwrap();
+        let manifest = serde_json::json!({
+            "data": {
+                "files": [file.display().to_string()],
+                "fingerprint": crate::dataset::fingerprint(std::slice::from_ref(&file)).unwrap(),
+            },
+            "split": {"test_match_ids": [7]},
+        });
+        let cache = dir.path().join("cache");
+        let (table, idx) = manifest_test_set(&manifest, &cache, &|_| {}).unwrap();
+        assert_eq!((idx.len(), table.rows[idx[0]].goal), (1, true));
+        // The same path with other contents (a goal taken away) is not that test set.
+        std::fs::write(&file, events(false)).unwrap();
+        let e = format!(
+            "{:#}",
+            manifest_test_set(&manifest, &cache, &|_| {}).unwrap_err()
+        );
+        assert!(e.contains("differ from the model's training data"), "{e}");
+    }
 }

@@ -327,7 +327,13 @@ pub fn run(plan: &TrainPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Trained
         "trained_at_unix_s": std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs()),
         "data": {
             "fingerprint": fingerprint,
-            "files": plan.events.iter().map(|p| p.display().to_string()).collect::<Vec<_>>(),
+            // Absolute, so that `promote` finds them from any folder.
+            "files": plan
+                .events
+                .iter()
+                .map(|p| std::path::absolute(p).map(|p| p.display().to_string()))
+                .collect::<std::io::Result<Vec<_>>>()
+                .context("locating the event files")?,
             "competitions": table.competitions,
             "n_shots": table.rows.len(),
             "n_goals": n_goals,
