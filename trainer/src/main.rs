@@ -101,6 +101,8 @@ enum Command {
     /// Example: trainer pipeline            (default config: trainer/config/pipeline.toml)
     #[command(verbatim_doc_comment)]
     Pipeline {
+        /// Pipeline TOML: the ingest config, work folder, registry, seed, trials, test
+        /// competition, search space, ablation (default: trainer/config/pipeline.toml).
         #[arg(long)]
         config: Option<PathBuf>,
     },
@@ -110,14 +112,20 @@ enum Command {
     /// Example: trainer export-features --events ../shared/data/wyscout/events_*.json.gz --out /tmp/features
     #[command(verbatim_doc_comment)]
     ExportFeatures {
+        /// Wyscout events files (.json or .json.gz); each file is one competition.
         #[arg(long, num_args = 1.., required = true)]
         events: Vec<PathBuf>,
+        /// Output folder (created): train.csv, valid.csv, test.csv, one row per shot with
+        /// match_id, competition, kind, the features (empty = missing) and goal.
         #[arg(long)]
         out: PathBuf,
+        /// Seed for the match split; the same as `train --seed` gives train's split.
         #[arg(long, default_value_t = 42)]
         seed: u64,
+        /// Hold out this competition (file suffix, e.g. World_Cup) as the test set.
         #[arg(long)]
         test_competition: Option<String>,
+        /// Where the parsed shot table is cached.
         #[arg(long, default_value = ".xgoals/cache")]
         cache_dir: PathBuf,
     },
