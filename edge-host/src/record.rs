@@ -449,7 +449,7 @@ fn provider_event<E: DeserializeOwned>(
     what: &str,
     provider: &str,
 ) -> Result<E, Invalid> {
-    serde_json::from_str(json).map_err(|e| {
+    scorer::json::parse_naming_the_field(json).map_err(|e| {
         Invalid::new(
             InvalidKind::BadField,
             format!("{what} is not a valid {provider} event: {e}"),
@@ -1126,6 +1126,15 @@ mod tests {
         assert!(e.reason.contains("body_part"), "{e}");
         let e = decode(br#"{"shot": {"x_m": 100}, "shot_id": 1}"#).unwrap_err();
         assert!(e.reason.contains("y_m"), "{e}");
+        // A provider's event: the field inside it, and no line or column.
+        let e =
+            decode(format!(r#"{{"event": {WYSCOUT_SHOT}, "before": [{{"id": "x"}}]}}"#).as_bytes())
+                .unwrap_err();
+        assert!(
+            e.reason
+                .ends_with("`before[0]` is not a valid Wyscout event: id: invalid type: string \"x\", expected u64"),
+            "{e}"
+        );
         let e = decode(br#"{"shot": {"x_m": 100, "y_m": 30}, "shot_id": 2.5}"#).unwrap_err();
         assert!(
             e.reason.contains("shot_id") && e.reason.contains("2.5"),

@@ -18,7 +18,28 @@
 use crate::legacy::{self, LegacyError};
 use crate::pitch::Point;
 use crate::shot::{BodyPart, Context, Shot, ShotError, ShotKind};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+
+/// Parses `text` as a `T`. An error names the field and what is wrong with it
+/// (`positions[0].x: invalid type: string "88", expected f64`) and leaves out the parser's line
+/// and column: `text` is often one element of a file or a record, where they would mislead.
+pub fn parse_naming_the_field<T: DeserializeOwned>(text: &str) -> Result<T, String> {
+    let mut de = serde_json::Deserializer::from_str(text);
+    serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let inner = e.inner();
+        let message = inner.to_string();
+        let what = match message.rfind(" at line ") {
+            Some(at) if inner.line() > 0 => &message[..at],
+            _ => &message[..],
+        };
+        match e.path().to_string().as_str() {
+            // The whole text, or a place the parser could not name.
+            "." | "?" => what.to_string(),
+            field => format!("{field}: {what}"),
+        }
+    })
+}
 
 /// The wire form of a [`Shot`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -179,6 +200,25 @@ impl OriginalRecord {
 
 #[cfg(test)]
 mod tests {
+    use crate::wyscout::Event;
+
+    #[test]
+    fn parse_errors_name_the_field_and_no_position() {
+        let e = super::parse_naming_the_field::<Event>(
+            r#"{"id": 1, "positions": [{"x": "88", "y": 4}]}"#,
+        )
+        .unwrap_err();
+        assert_eq!(
+            e,
+            r#"positions[0].x: invalid type: string "88", expected f64"#
+        );
+        // Whole-text problems have no field to name.
+        let e = super::parse_naming_the_field::<Event>("{\"id\": 1,").unwrap_err();
+        assert_eq!(e, "EOF while parsing a value");
+        let e = super::parse_naming_the_field::<Event>("5").unwrap_err();
+        assert!(e.starts_with("invalid type: integer `5`"), "{e}");
+    }
+
     use super::*;
 
     #[test]

@@ -342,7 +342,7 @@ impl std::error::Error for StatsbombError {}
 impl Event {
     /// Parses one event from JSON text.
     pub fn from_json(text: &str) -> Result<Event, StatsbombError> {
-        serde_json::from_str(text).map_err(|e| StatsbombError::Json(e.to_string()))
+        crate::json::parse_naming_the_field(text).map_err(StatsbombError::Json)
     }
 
     fn is_type(&self, id: u32) -> bool {

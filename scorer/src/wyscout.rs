@@ -254,7 +254,7 @@ impl Event {
 
     /// Parses one event from JSON text.
     pub fn from_json(text: &str) -> Result<Event, WyscoutError> {
-        serde_json::from_str(text).map_err(|e| WyscoutError::Json(e.to_string()))
+        crate::json::parse_naming_the_field(text).map_err(WyscoutError::Json)
     }
 }
 

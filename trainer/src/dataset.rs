@@ -151,7 +151,7 @@ pub(crate) fn events_in<'t, E: serde::de::DeserializeOwned>(
     let raw: Vec<&RawValue> = serde_json::from_str(text)
         .with_context(|| format!("{}: not a JSON array of {provider} events", path.display()))?;
     Ok(raw.into_iter().enumerate().map(move |(i, r)| {
-        serde_json::from_str(r.get())
+        scorer::json::parse_naming_the_field(r.get())
             .map_err(|e| format!("{}: event #{i} skipped: {e}", path.display()))
     }))
 }
@@ -587,8 +587,12 @@ mod tests {
         assert_eq!(broken.rows, clean.rows[..1]);
         assert_eq!((broken.skipped_events, broken.skipped_shots), (1, 1));
         assert_eq!(broken.warnings.len(), 2);
+        // The warning names the event and its field, and no line or column (they would
+        // count inside the event, not the file).
         assert!(
-            broken.warnings[0].contains("event #4"),
+            broken.warnings[0].ends_with(
+                "event #4 skipped: matchId: invalid type: string \"three\", expected u64"
+            ),
             "{:?}",
             broken.warnings
         );
