@@ -128,15 +128,26 @@ pub fn load_events_file(path: &Path) -> Result<ShotTable> {
     }
     let text = read_text(path)?;
     let mut file = FileShots::new(path);
+    let mut read = 0;
     for (i, event) in events_in::<Event>(path, &text, "Wyscout")?.enumerate() {
         match event {
-            Ok(e) => file.push(e),
+            Ok(e) => {
+                read += 1;
+                file.push(e);
+            }
             Err(warning) => {
                 file.unread.unreadable(i);
                 file.table.skip_event(warning);
             }
         }
     }
+    no_event_read(
+        path,
+        read,
+        &file.table,
+        "Wyscout",
+        "StatsBomb (--statsbomb)",
+    )?;
     Ok(file.table)
 }
 
@@ -154,6 +165,26 @@ pub(crate) fn events_in<'t, E: serde::de::DeserializeOwned>(
         scorer::json::parse_naming_the_field(r.get())
             .map_err(|e| format!("{}: event #{i} skipped: {e}", path.display()))
     }))
+}
+
+/// An error when not one of a file's events could be read: the file is another provider's
+/// (or not events at all), which one error says better than a warning per event.
+pub(crate) fn no_event_read(
+    path: &Path,
+    read: usize,
+    table: &ShotTable,
+    provider: &str,
+    other: &str,
+) -> Result<()> {
+    if read == 0 && table.skipped_events > 0 {
+        bail!(
+            "{}: none of its {} events is a {provider} event; is it a {other} file? (first: {})",
+            path.display(),
+            table.skipped_events,
+            table.warnings.first().map_or("", String::as_str)
+        );
+    }
+    Ok(())
 }
 
 /// The streaming pass of [`load_events_file`]: `None` if anything at all goes wrong (the
@@ -602,6 +633,27 @@ mod tests {
             "{:?}",
             broken.warnings
         );
+    }
+
+    #[test]
+    fn a_file_of_another_providers_events_is_one_error() {
+        let dir = tempfile::tempdir().unwrap();
+        let statsbomb = r#"{"index": 1, "period": 1, "timestamp": "00:00:01.000",
+            "type": {"id": 30}, "team": {"id": 1}, "location": [60.0, 40.0]}"#;
+        let path = write_file(
+            dir.path(),
+            "events_Sb.json",
+            &format!("[{statsbomb}, {statsbomb}]"),
+        );
+        let e = format!("{:#}", load_events_file(&path).unwrap_err());
+        assert!(
+            e.contains("events_Sb.json: none of its 2 events is a Wyscout event")
+                && e.contains("--statsbomb"),
+            "{e}"
+        );
+        // An empty array is no such error: a file may have no events.
+        let empty = write_file(dir.path(), "events_Empty.json", "[]");
+        assert!(load_events_file(&empty).unwrap().rows.is_empty());
     }
 
     #[test]

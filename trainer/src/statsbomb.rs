@@ -2,7 +2,7 @@
 //! model's xG with StatsBomb's own `statsbomb_xg` on the same shots: how the model, trained on
 //! Wyscout, does on a second provider's matches.
 
-use crate::dataset::{context_gap, events_in, read_text, ShotRow, ShotTable};
+use crate::dataset::{context_gap, events_in, no_event_read, read_text, ShotRow, ShotTable};
 use crate::metrics::{self, Metrics};
 use anyhow::{bail, Result};
 use scorer::context::Unread;
@@ -46,6 +46,13 @@ pub fn load_file(path: &Path, match_id: u64) -> Result<ProviderShots> {
             }
         }
     }
+    no_event_read(
+        path,
+        events.len(),
+        &out.table,
+        "StatsBomb",
+        "Wyscout (--events)",
+    )?;
     for (i, shot) in statsbomb::shots(&events) {
         let e = &events[i];
         let shot = match (shot, gaps[i]) {
@@ -261,6 +268,17 @@ mod tests {
         std::fs::write(&gz, [0x1f, 0x8b, 8, 0, 0, 0]).unwrap();
         assert!(format!("{:#}", load(&[gz], &|_| {}).unwrap_err()).contains("trunc.json.gz"));
         assert!(load(&[], &|_| {}).is_err());
+        let wyscout = r#"{"id": 1, "matchId": 3, "eventId": 8, "subEventId": 80,
+            "matchPeriod": "1H", "eventSec": 1.0, "teamId": 1, "playerId": 1,
+            "positions": [{"x": 50, "y": 50}], "tags": []}"#;
+        let e = format!(
+            "{:#}",
+            load(&[file(d, "w.json", &format!("[{wyscout}]"))], &|_| {}).unwrap_err()
+        );
+        assert!(
+            e.contains("is a StatsBomb event") && e.contains("--events"),
+            "{e}"
+        );
         let m = d.join("m.json");
         let twice = format!("{:#}", load(&[m.clone(), m], &|_| {}).unwrap_err());
         assert!(twice.contains("same file"), "{twice}");
