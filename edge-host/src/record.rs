@@ -17,7 +17,7 @@
 //! its files, which for Wyscout is not always sorted by `eventSec`); only the tail of the same
 //! match and period is read, by the same code the trainer uses (`scorer::wyscout::to_shot`,
 //! `scorer::statsbomb::to_shot`). A shot id is an integer or a string of 1 to
-//! [`MAX_SHOT_ID_CHARS`] characters without control characters, never `null` (it becomes the output's
+//! [`MAX_SHOT_ID_BYTES`] bytes without control characters, never `null` (it becomes the output's
 //! Kinesis partition key). Every refusal is an [`Invalid`] with a stable [`InvalidKind`] and a
 //! message naming the field.
 //!
@@ -36,8 +36,10 @@ use serde_json::value::RawValue;
 use std::fmt;
 use std::io::Read;
 
-/// Longest shot id string (Kinesis partition keys are at most 256 characters).
-pub const MAX_SHOT_ID_CHARS: usize = 256;
+/// Longest shot id string, in bytes of UTF-8. Kinesis partition keys are at most 256
+/// characters; bytes are the stricter count whatever the service counts, and a key it refused
+/// would fail the whole `PutRecords` call on every retry instead of one record.
+pub const MAX_SHOT_ID_BYTES: usize = 256;
 /// Most events accepted in `before` (a whole match has about 1,700).
 pub const MAX_BEFORE_EVENTS: usize = 5_000;
 /// Most bytes a gzip-compressed record may inflate to: four times Kinesis's 1 MiB record, so
@@ -87,8 +89,8 @@ impl ShotId {
         Invalid::new(
             InvalidKind::BadShotId,
             format!(
-                "shot_id must be an integer or a string of 1 to {MAX_SHOT_ID_CHARS} \
-                 characters without control characters, got {}",
+                "shot_id must be an integer or a string of 1 to {MAX_SHOT_ID_BYTES} \
+                 bytes of UTF-8 without control characters, got {}",
                 truncate(shown, 80)
             ),
         )
@@ -96,8 +98,7 @@ impl ShotId {
 
     /// A text id, if it can be a partition key.
     fn text(s: String) -> Option<ShotId> {
-        let n_chars = s.chars().count();
-        (n_chars > 0 && n_chars <= MAX_SHOT_ID_CHARS && !s.chars().any(char::is_control))
+        (!s.is_empty() && s.len() <= MAX_SHOT_ID_BYTES && !s.chars().any(char::is_control))
             .then_some(ShotId::Text(s))
     }
 
@@ -869,6 +870,15 @@ mod tests {
             "x".repeat(257)
         );
         assert_eq!(kind_of(&long), BadShotId);
+        // Counted in bytes: 64 four-byte characters fit, 65 do not.
+        for (n, ok) in [(64, true), (65, false)] {
+            let id = "\u{1F600}".repeat(n);
+            let r = format!(r#"{{"shot": {{"x_m": 100, "y_m": 30}}, "shot_id": "{id}"}}"#);
+            match decode(r.as_bytes()) {
+                Ok(d) => assert!(ok && d.shot_id.partition_key() == id, "{n}"),
+                Err(e) => assert!(!ok && e.kind == BadShotId, "{n}: {e}"),
+            }
+        }
         // Out of range and non-finite values.
         assert_eq!(
             kind_of(r#"{"shot": {"x_m": 500, "y_m": 30}, "shot_id": 1}"#),
