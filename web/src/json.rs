@@ -96,7 +96,13 @@ impl<'a> Parser<'a> {
                     if self.peek() != Some(b'"') {
                         return err(format!("expected a key at byte {}", self.i));
                     }
+                    let at = self.i;
                     let k = self.string()?;
+                    // Readers disagree on which of two equal keys wins (browsers take the
+                    // last, many parsers the first): refuse rather than pick.
+                    if fields.iter().any(|(seen, _)| *seen == k) {
+                        return err(format!("duplicate key {k:?} at byte {at}"));
+                    }
                     self.expect(b':')?;
                     fields.push((k, self.value(depth + 1)?));
                     self.ws();
@@ -143,7 +149,13 @@ impl<'a> Parser<'a> {
                 ) {
                     self.i += 1;
                 }
-                Ok(Json::Number(&self.s[start..self.i]))
+                // JSON's grammar, checked here so that every reader of the text (integers
+                // too, which `str::parse` would take with a `+` or leading zeros) sees a number.
+                let text = &self.s[start..self.i];
+                if !is_number(text) {
+                    return err(format!("{text:?} at byte {start} is not a JSON number"));
+                }
+                Ok(Json::Number(text))
             }
             Some(_) => err(format!("unexpected character at byte {}", self.i)),
         }
@@ -162,6 +174,8 @@ impl<'a> Parser<'a> {
         let h = self
             .s
             .get(self.i..self.i + 4)
+            // Four hex digits exactly (`from_str_radix` alone would take a sign).
+            .filter(|h| h.bytes().all(|b| b.is_ascii_hexdigit()))
             .and_then(|h| u32::from_str_radix(h, 16).ok())
             .ok_or_else(|| JsonError(format!("bad \\u escape at byte {}", self.i)))?;
         self.i += 4;
@@ -204,10 +218,17 @@ impl<'a> Parser<'a> {
                 b't' => out.push('\t'),
                 b'u' => {
                     let mut c = self.hex4()?;
+                    // A high surrogate joins only a low one that follows; anything else leaves
+                    // it unpaired (U+FFFD) and is read on its own.
                     if (0xd800..0xdc00).contains(&c) && self.s[self.i..].starts_with("\\u") {
-                        self.i += 2;
+                        let (at, i) = (self.i, self.i + 2);
+                        self.i = i;
                         let lo = self.hex4()?;
-                        c = 0x10000 + ((c - 0xd800) << 10) + (lo.wrapping_sub(0xdc00) & 0x3ff);
+                        if (0xdc00..0xe000).contains(&lo) {
+                            c = 0x10000 + ((c - 0xd800) << 10) + (lo - 0xdc00);
+                        } else {
+                            self.i = at;
+                        }
                     }
                     out.push(char::from_u32(c).unwrap_or('\u{fffd}'));
                 }
@@ -215,6 +236,42 @@ impl<'a> Parser<'a> {
             }
         }
     }
+}
+
+/// Whether `t` is a JSON number: `-?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?`.
+fn is_number(t: &str) -> bool {
+    let b = t.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while b.get(*i).is_some_and(u8::is_ascii_digit) {
+            *i += 1;
+        }
+        *i > start
+    };
+    match b.get(i) {
+        Some(b'0') => i += 1,
+        Some(b'1'..=b'9') => {
+            digits(&mut i);
+        }
+        _ => return false,
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return false;
+        }
+    }
+    i == b.len()
 }
 
 /// `10^e` for `e ≤ 22`, exactly (every such power of ten is an `f64`).
@@ -333,6 +390,13 @@ impl<'a> Json<'a> {
 
     pub fn is_null(&self) -> bool {
         matches!(self, Json::Null)
+    }
+
+    pub fn bool(&self, what: &str) -> Result<bool, JsonError> {
+        match self {
+            Json::Bool(b) => Ok(*b),
+            _ => err(format!("{what}: expected true or false")),
+        }
     }
 
     pub fn array(&self, what: &str) -> Result<&[Json<'a>], JsonError> {
@@ -468,24 +532,34 @@ mod tests {
             "[1]x",
             "\"a\nb\"",
             &deep,
-            "\"\\ud800\\u0041\"",
             "é",
+            // Not JSON numbers, though `str::parse` would take some of them.
+            "007",
+            "+5",
+            "1.5e",
+            "-",
+            "1..2",
+            // Escapes with a sign, and keys given twice (readers differ on which wins).
+            "\"\\u+041\"",
+            "{\"a\": 1, \"a\": 2}",
         ] {
-            let r = parse(bad);
-            if bad == "\"\\ud800\\u0041\"" {
-                // A broken surrogate pair decodes to the replacement character.
-                assert!(r.is_ok());
-            } else {
-                assert!(r.is_err(), "{bad:.20}");
-            }
+            assert!(parse(bad).is_err(), "{bad:.20}");
         }
-        let v = parse("[1.5, \"x\", 1e999, 1.5e]").unwrap();
+        // A lone surrogate is U+FFFD and what follows it is kept; a real pair joins.
+        for (text, want) in [
+            ("\"\\ud800\\u0041\"", "\u{fffd}A"),
+            ("\"\\udc00x\"", "\u{fffd}x"),
+            ("\"\\ud83d\\ude00\"", "\u{1F600}"),
+        ] {
+            assert_eq!(parse(text).unwrap().str("s").unwrap(), want, "{text}");
+        }
+        let v = parse("[1.5, \"x\", 1e999, true]").unwrap();
         let a = v.array("").unwrap();
         assert!(a[0].u64("n").is_err() && a[1].f32("n").is_err());
         assert!(
             !a[2].f32("n").unwrap().is_finite(),
             "callers check finiteness"
         );
-        assert!(a[3].f64("n").is_err());
+        assert!(a[3].f64("n").is_err() && a[3].bool("b").unwrap());
     }
 }
