@@ -8,9 +8,11 @@ pub fn xg(model: &Model, shot: &Shot) -> f32 {
     model.score(shot)
 }
 
-/// xG as the page prints it: a percentage with two decimals, e.g. `7.83 %`.
+/// xG as the page prints it: a percentage with two decimals, e.g. `7.83 %`, rounded from the
+/// f32's exact value (× 100 in f64 is exact; in f32 it would round first, and 0.08135, really
+/// 0.0813499987…, would print as 8.14).
 pub fn percent(xg: f32) -> String {
-    format!("{:.2} %", xg * 100.0)
+    format!("{:.2} %", f64::from(xg) * 100.0)
 }
 
 #[cfg(test)]
@@ -22,5 +24,6 @@ mod tests {
         assert_eq!(percent(0.078_34), "7.83 %");
         assert_eq!(percent(1.0), "100.00 %");
         assert_eq!(percent(0.0), "0.00 %");
+        assert_eq!(percent(0.081_35), "8.13 %");
     }
 }
