@@ -82,6 +82,7 @@ struct MatchRecord {
     away: u32,
     home_goals: u32,
     away_goals: u32,
+    extra_time: bool,
     #[serde(default, skip_serializing_if = "String::is_empty")]
     note: String,
 }
@@ -211,7 +212,10 @@ fn score_of(team: &Value, duration: &str) -> Result<u32> {
     let v = team[field]
         .as_u64()
         .with_context(|| format!("teamsData.{field} missing or not a count"))?;
-    ensure!(v <= 99, "teamsData.{field} = {v} is not a football score");
+    ensure!(
+        v <= u64::from(web::data::MAX_GOALS),
+        "teamsData.{field} = {v} is not a football score"
+    );
     Ok(v as u32)
 }
 
@@ -274,6 +278,7 @@ fn parse_match(m: &Value, team_index: &mut dyn FnMut(u64) -> u32) -> Result<Matc
             away: team_index(away_team),
             home_goals,
             away_goals,
+            extra_time: duration != "Regular",
             note,
         },
         home_team,
@@ -281,13 +286,13 @@ fn parse_match(m: &Value, team_index: &mut dyn FnMut(u64) -> u32) -> Result<Matc
     })
 }
 
-/// A shot's record: where it was (match index, side, player index, minute, goal) and its
-/// `scorer::ShotFields`.
+/// A shot's record: where it was (match index, side, player index, period, whole seconds into
+/// it, goal) and its `scorer::ShotFields`.
 fn record_of(
     match_index: u32,
     side: u8,
     player: Option<u32>,
-    minute: f32,
+    (period, second): (u8, u32),
     goal: bool,
     shot: &Shot,
 ) -> ShotRecord {
@@ -296,7 +301,8 @@ fn record_of(
         match_index,
         side,
         player,
-        minute,
+        period,
+        second,
         goal as u8,
         f.x_m,
         f.y_m,
@@ -395,8 +401,22 @@ fn competition_file(
                 (players.len() - 1) as u32
             })
         });
-        let minute = (r.minute() * 10.0).round() / 10.0;
-        shots.push(record_of(m as u32, side, player, minute, r.goal, &r.shot));
+        // Whole seconds, rounded down as a clock shows them.
+        let second = r.event_sec.max(0.0) as u32;
+        ensure!(
+            second < web::data::MAX_SECOND,
+            "events_{id}: shot {} is {} s into its period, not a match clock",
+            r.event_id,
+            r.event_sec
+        );
+        shots.push(record_of(
+            m as u32,
+            side,
+            player,
+            (r.period, second),
+            r.goal,
+            &r.shot,
+        ));
     }
     Ok(CompetitionFile {
         format: FORMAT,
@@ -560,13 +580,17 @@ mod tests {
                 away: 1,
                 home_goals: 2,
                 away_goals: 1,
+                extra_time: true,
                 note: String::new(),
             }],
             shot_fields: SHOT_FIELDS.iter().map(|s| s.to_string()).collect(),
             shots: shots
                 .iter()
                 .enumerate()
-                .map(|(i, s)| record_of(0, (i % 2) as u8, Some(0), 1.5, i % 7 == 0, s))
+                .map(|(i, s)| {
+                    let clock = ((i % 4) as u8 + 1, (i * 37 % 3000) as u32);
+                    record_of(0, (i % 2) as u8, Some(0), clock, i % 7 == 0, s)
+                })
                 .collect(),
         };
         let back = web::data::Competition::parse(&serde_json::to_string(&file).unwrap()).unwrap();
@@ -574,6 +598,10 @@ mod tests {
         for (i, (input, s)) in back.shots.iter().zip(&shots).enumerate() {
             assert_eq!(input.shot.to_flat(), s.to_flat(), "shot {i}");
             assert_eq!(input.goal, i % 7 == 0);
+            assert_eq!(
+                (input.period, input.second),
+                ((i % 4) as u8 + 1, (i * 37 % 3000) as u32)
+            );
         }
     }
 }

@@ -96,8 +96,14 @@ fn exports_a_model_and_real_shots_that_read_back_bit_for_bit() {
         let m = &page.matches[input.match_index];
         assert_eq!(m.id, row.match_id);
         assert_eq!(page.teams[m.team(input.side)].wyscout_id, row.team_id);
-        assert!(input.minute >= 0.0 && input.minute < 130.0);
+        assert_eq!(
+            (input.period, input.second),
+            (row.period, row.event_sec as u32)
+        );
+        assert!(input.period <= 2 || m.extra_time, "{}", m.id);
     }
+    // The World Cup's knockout games that went to extra time say so.
+    assert!(page.matches.iter().any(|m| m.extra_time));
     // Names and results come from the real files: the opening match.
     let opener = matches.iter().find(|m| m["id"] == 2057954).unwrap();
     assert_eq!(opener["date"], "2018-06-14");

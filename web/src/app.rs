@@ -952,9 +952,9 @@ fn shot_radius_m(xg: f32) -> f32 {
 fn shot_description(c: &Competition, i: usize, xg: f32) -> String {
     let s = &c.shots[i];
     format!(
-        "{}, {}', {}, {}, xG {}{}",
+        "{}, {}, {}, {}, xG {}{}",
         c.player_name(s),
-        s.minute.floor() as u32 + 1,
+        s.clock(),
         body_part_label(s.shot.body_part()),
         kind_label(s.shot.kind()),
         score::percent(xg),
@@ -1040,7 +1040,7 @@ fn MatchPage(c: Shared<Competition>, xg: Shared<Vec<f32>>, m: usize) -> impl Int
                     <h3>{card_c.player_name(s).to_string()}</h3>
                     <dl>
                         <dt>"Team"</dt><dd>{team}</dd>
-                        <dt>"Minute"</dt><dd>{format!("{}'", s.minute.floor() as u32 + 1)}</dd>
+                        <dt>"Minute"</dt><dd>{s.clock()}</dd>
                         <dt>"Body part"</dt><dd>{body_part_label(s.shot.body_part())}</dd>
                         <dt>"Kind"</dt><dd>{kind_label(s.shot.kind())}</dd>
                         <dt>"xG"</dt><dd>{score::percent(card_xg[i])}</dd>
@@ -1083,12 +1083,7 @@ fn RaceChart(
     names: [String; 2],
 ) -> impl IntoView {
     let race = stats::race(&c, &xg, m);
-    let last = race
-        .iter()
-        .flatten()
-        .map(|p| p.minute)
-        .fold(90.0f32, f32::max);
-    let end_min = ((last / 15.0).ceil() * 15.0).max(90.0);
+    let end_min = stats::race_end_minute(&c.matches[m], &race);
     let top = race
         .iter()
         .flatten()
@@ -1115,6 +1110,7 @@ fn RaceChart(
             view! { <path class=format!("race side-{k}") d=d fill="none" stroke-width="2"/> {goals} }
         })
         .collect::<Vec<_>>();
+    // Every 15 minutes, within the match's length (stoppage time past the last tick).
     let ticks = (0..=(end_min as u32 / 15))
         .map(|i| {
             let m = i as f32 * 15.0;
@@ -1123,7 +1119,7 @@ fn RaceChart(
         .collect::<Vec<_>>();
     let yticks = [0.0, top / 2.0, top]
         .into_iter()
-        .map(|v| view! { <text x="28" y=(y(v) + 3.0).to_string() text-anchor="end" class="tick-label">{format!("{v:.1}")}</text> })
+        .map(|v| view! { <text x="28" y=(y(v) + 3.0).to_string() text-anchor="end" class="tick-label">{format!("{v}")}</text> })
         .collect::<Vec<_>>();
     let totals: Vec<f64> = race
         .iter()
@@ -1361,7 +1357,10 @@ fn Card(card: Shared<ModelCard>) -> impl IntoView {
     let (p0, p1) = (30.0f64, 210.0f64);
     let sx = move |v: f64| p0 + (p1 - p0) * v;
     let sy = move |v: f64| p1 - (p1 - p0) * v;
-    let total: u64 = bins.iter().map(|b| b.n).sum::<u64>().max(1);
+    let total: u64 = bins
+        .iter()
+        .fold(0u64, |sum, b| sum.saturating_add(b.n))
+        .max(1);
     let points = bins
         .iter()
         .filter_map(|b| Some((b.mean_xg?, b.goal_rate?, b.n, b.lo, b.hi)))
@@ -1387,15 +1386,21 @@ fn Card(card: Shared<ModelCard>) -> impl IntoView {
         <dl class="card-facts">
             <dt>"Version"</dt><dd data-testid="model-version">{card.version.clone()}</dd>
             <dt>"Trained"</dt><dd>{trained.unwrap_or_else(|| "not recorded".into())}</dd>
-            <dt>"Trees"</dt><dd>{card.n_trees.map_or("—".into(), |n| format!("{n} (depth ≤ {})", card.max_depth.unwrap_or(0)))}</dd>
+            <dt>"Trees"</dt><dd>{card.n_trees.map_or("—".into(), |n| match card.max_depth {
+                Some(d) => format!("{n} (depth ≤ {d})"),
+                None => n.to_string(),
+            })}</dd>
             <dt>"Training data"</dt>
             <dd>
-                {card.data.as_ref().map_or("not recorded".into(), |dd| format!(
-                    "{} shots, {} goals: {}",
-                    dd.n_shots.unwrap_or(0),
-                    dd.n_goals.unwrap_or(0),
-                    dd.competitions.clone().unwrap_or_default().join(", ").replace('_', " ")
-                ))}
+                {card.data.as_ref().map_or("not recorded".into(), |dd| {
+                    let count = |n: Option<u64>| n.map_or("—".into(), |n| n.to_string());
+                    format!(
+                        "{} shots, {} goals: {}",
+                        count(dd.n_shots),
+                        count(dd.n_goals),
+                        dd.competitions.clone().unwrap_or_default().join(", ").replace('_', " ")
+                    )
+                })}
             </dd>
             <dt>"Model file"</dt><dd>{format!("{} bytes, sha256 {}…", card.model_bytes, &card.sha256[..card.sha256.len().min(16)])}</dd>
         </dl>

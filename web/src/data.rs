@@ -11,12 +11,14 @@
 //!
 //! A competition file (format [`FORMAT`]) holds `teams` and `players` as `[wyscout_id, name]`
 //! pairs, `matches` as objects (`id`, `date` as YYYY-MM-DD, `home`/`away` team indices,
-//! `home_goals`/`away_goals` after extra time, `note` for extra time or penalties), and
-//! `shots` as [`ShotRecord`] arrays in [`SHOT_FIELDS`] order: `[match, side (0 home, 1 away),
-//! player index or null, minute, goal (0/1), x_m, y_m, body_part code, kind code, context
-//! flags, secs_since_prev_event, secs_since_prev2_event, prev_event_x_m, prev_event_y_m]`, with
-//! codes and flags those of `scorer::shot`'s flat layout and `null` for a missing value. The
-//! files hold shot *inputs*, never xG values: the page scores every shot itself.
+//! `home_goals`/`away_goals` after extra time, `extra_time` whether it was played, `note` for
+//! extra time or penalties), and `shots` as [`ShotRecord`] arrays in [`SHOT_FIELDS`] order:
+//! `[match, side (0 home, 1 away), player index or null, period (1, 2 the halves, 3, 4 extra
+//! time), second (whole seconds into the period), goal (0/1), x_m, y_m, body_part code, kind
+//! code, context flags, secs_since_prev_event, secs_since_prev2_event, prev_event_x_m,
+//! prev_event_y_m]`, with codes and flags those of `scorer::shot`'s flat layout and `null` for
+//! a missing value. The files hold shot *inputs*, never xG values: the page scores every shot
+//! itself.
 //!
 //! Everything read is checked: the format version, every index into the teams, players and
 //! matches, every shot through `scorer`'s validation, and the file names the index points at
@@ -29,14 +31,17 @@ use core::fmt;
 use scorer::{Shot, ShotError, ShotFields};
 
 /// The layout version: the page reads only this one, and the trainer writes it.
-pub const FORMAT: u32 = 1;
+/// 2: a shot's period and second in it instead of a minute since kick-off (which could not
+/// tell first-half stoppage time from the second half), and `extra_time` on matches.
+pub const FORMAT: u32 = 2;
 
 /// Names of a [`ShotRecord`]'s columns, in order (written into every competition file).
-pub const SHOT_FIELDS: [&str; 14] = [
+pub const SHOT_FIELDS: [&str; 15] = [
     "match",
     "side",
     "player",
-    "minute",
+    "period",
+    "second",
     "goal",
     "x_m",
     "y_m",
@@ -62,6 +67,9 @@ pub enum DataError {
     Shot { index: usize, reason: String },
     /// A file name that is not `competitions/<id>.json`.
     BadFileName(String),
+    /// A value the file's shape allows but football or the other files do not: a team that
+    /// plays itself, a score of thousands, a match or competition listed twice.
+    Value(String),
 }
 
 impl fmt::Display for DataError {
@@ -80,6 +88,7 @@ impl fmt::Display for DataError {
             }
             DataError::Shot { index, reason } => write!(f, "shot #{index} is invalid: {reason}"),
             DataError::BadFileName(n) => write!(f, "data index names an unexpected file {n:?}"),
+            DataError::Value(e) => write!(f, "data file is invalid: {e}"),
         }
     }
 }
@@ -157,9 +166,15 @@ impl Index {
                 return Err(DataError::BadFileName(name.clone()));
             }
         }
-        for c in &i.competitions {
+        for (k, c) in i.competitions.iter().enumerate() {
             if !is_competition_id(&c.id) || c.file != format!("competitions/{}.json", c.id) {
                 return Err(DataError::BadFileName(c.file.clone()));
+            }
+            if i.competitions[..k].iter().any(|o| o.id == c.id) {
+                return Err(DataError::Value(format!(
+                    "competition {:?} is listed twice",
+                    c.id
+                )));
             }
         }
         Ok(i)
@@ -279,10 +294,17 @@ impl ModelCard {
                 })
                 .collect::<Result<Vec<_>, JsonError>>()
         })?;
+        let sha256 = v.get("sha256").str("sha256")?.to_string();
+        if sha256.len() != 64 || !sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Err(DataError::Value(format!(
+                "sha256 {:?} is not 64 hex digits",
+                sha256.chars().take(80).collect::<String>()
+            )));
+        }
         Ok(ModelCard {
             format: FORMAT,
             version: v.get("version").str("version")?.to_string(),
-            sha256: v.get("sha256").str("sha256")?.to_string(),
+            sha256,
             model_bytes: v.get("model_bytes").u64("model_bytes")?,
             trained_at_unix_s: v
                 .get("trained_at_unix_s")
@@ -340,6 +362,8 @@ pub struct Match {
     pub away: u32,
     pub home_goals: u32,
     pub away_goals: u32,
+    /// Whether extra time was played (periods 3 and 4).
+    pub extra_time: bool,
     /// "after extra time", penalties.
     pub note: String,
 }
@@ -367,10 +391,45 @@ pub struct ShotInput {
     pub side: Side,
     /// Index into [`Competition::players`].
     pub player: Option<usize>,
-    /// Minutes since kick-off (0-based, 45 per half, 15 per extra-time half).
-    pub minute: f32,
+    /// 1 and 2 the halves, 3 and 4 extra time.
+    pub period: u8,
+    /// Whole seconds into the period.
+    pub second: u32,
     pub goal: bool,
     pub shot: Shot,
+}
+
+/// Where period `p` starts on the match clock and how long it is, in minutes.
+pub fn period_minutes(p: u8) -> (u32, u32) {
+    match p {
+        1 => (0, 45),
+        2 => (45, 45),
+        3 => (90, 15),
+        _ => (105, 15),
+    }
+}
+
+/// Most seconds into a period a shot may be (an hour, far beyond any stoppage time).
+pub const MAX_SECOND: u32 = 3600;
+
+impl ShotInput {
+    /// Minutes since kick-off on the match clock: the period's start plus the time into it.
+    /// Stoppage time runs past the period's end (a first-half shot at 46:30 is 46.5).
+    pub fn minute(&self) -> f32 {
+        period_minutes(self.period).0 as f32 + self.second as f32 / 60.0
+    }
+
+    /// The minute as football writes it: `13'` for 12:00–12:59, `45+2'` for the second minute
+    /// of first-half stoppage time.
+    pub fn clock(&self) -> String {
+        let (start, length) = period_minutes(self.period);
+        let into = self.second / 60;
+        if into < length {
+            format!("{}'", start + into + 1)
+        } else {
+            format!("{}+{}'", start + length, into - length + 1)
+        }
+    }
 }
 
 /// A competition file, checked.
@@ -384,13 +443,14 @@ pub struct Competition {
     pub shots: Vec<ShotInput>,
 }
 
-/// One shot as written: the columns of [`SHOT_FIELDS`] (see the module docs). Fields 5 to 13
+/// One shot as written: the columns of [`SHOT_FIELDS`] (see the module docs). Fields 6 to 14
 /// are the shot's [`ShotFields`]; [`shot_of_record`] turns them into a validated [`Shot`].
 pub type ShotRecord = (
     u32,
     u8,
     Option<u32>,
-    f32,
+    u8,
+    u32,
     u8,
     f32,
     f32,
@@ -409,25 +469,30 @@ fn small<T: TryFrom<u32>>(v: &Json, what: &str) -> Result<T, JsonError> {
 
 fn shot_record(r: &Json) -> Result<ShotRecord, JsonError> {
     let a = r.array("shot")?;
-    if a.len() != 14 {
-        return Err(JsonError(format!("a shot has 14 fields, not {}", a.len())));
+    if a.len() != SHOT_FIELDS.len() {
+        return Err(JsonError(format!(
+            "a shot has {} fields, not {}",
+            SHOT_FIELDS.len(),
+            a.len()
+        )));
     }
     let of = |i: usize| -> Result<Option<f32>, JsonError> { a[i].opt("shot field", Json::f32) };
     Ok((
         a[0].u32("match")?,
         small(&a[1], "side")?,
         a[2].opt("player", Json::u32)?,
-        a[3].f32("minute")?,
-        small(&a[4], "goal")?,
-        a[5].f32("x_m")?,
-        a[6].f32("y_m")?,
-        small(&a[7], "body_part")?,
-        small(&a[8], "kind")?,
-        small(&a[9], "context_flags")?,
-        of(10)?,
+        small(&a[3], "period")?,
+        a[4].u32("second")?,
+        small(&a[5], "goal")?,
+        a[6].f32("x_m")?,
+        a[7].f32("y_m")?,
+        small(&a[8], "body_part")?,
+        small(&a[9], "kind")?,
+        small(&a[10], "context_flags")?,
         of(11)?,
         of(12)?,
         of(13)?,
+        of(14)?,
     ))
 }
 
@@ -441,18 +506,49 @@ fn pairs(v: &Json, what: &str) -> Result<Vec<(u64, String)>, JsonError> {
         .collect()
 }
 
+/// Most goals a team is taken to score in a match (the export refuses more, too).
+pub const MAX_GOALS: u32 = 99;
+
+/// A match's own values: two different teams, a football score, a `YYYY-MM-DD` date.
+fn check_match(m: &Match) -> Result<(), String> {
+    if m.home == m.away {
+        return Err("a team cannot play itself".into());
+    }
+    if m.home_goals > MAX_GOALS || m.away_goals > MAX_GOALS {
+        return Err(format!(
+            "{}–{} is not a football score",
+            m.home_goals, m.away_goals
+        ));
+    }
+    let d = m.date.as_bytes();
+    let digits = |r: core::ops::Range<usize>| d[r].iter().all(u8::is_ascii_digit);
+    if !(d.len() == 10
+        && d[4] == b'-'
+        && d[7] == b'-'
+        && digits(0..4)
+        && digits(5..7)
+        && digits(8..10))
+    {
+        return Err(format!(
+            "date {:?} is not YYYY-MM-DD",
+            m.date.chars().take(40).collect::<String>()
+        ));
+    }
+    Ok(())
+}
+
 /// The shot a record describes, validated by the scorer.
 pub fn shot_of_record(r: &ShotRecord) -> Result<Shot, ShotError> {
     Shot::from_fields(&ShotFields {
-        x_m: r.5,
-        y_m: r.6,
-        body_part_code: r.7,
-        kind_code: r.8,
-        context_flags: r.9,
-        secs_since_prev_event: r.10,
-        secs_since_prev2_event: r.11,
-        prev_event_x_m: r.12,
-        prev_event_y_m: r.13,
+        x_m: r.6,
+        y_m: r.7,
+        body_part_code: r.8,
+        kind_code: r.9,
+        context_flags: r.10,
+        secs_since_prev_event: r.11,
+        secs_since_prev2_event: r.12,
+        prev_event_x_m: r.13,
+        prev_event_y_m: r.14,
     })
 }
 
@@ -471,6 +567,7 @@ impl Competition {
                 away: m.get("away").u32("away")?,
                 home_goals: m.get("home_goals").u32("home_goals")?,
                 away_goals: m.get("away_goals").u32("away_goals")?,
+                extra_time: m.get("extra_time").bool("extra_time")?,
                 note: m
                     .get("note")
                     .opt("note", |n, w| n.str(w).map(String::from))?
@@ -484,7 +581,7 @@ impl Competition {
             .map(shot_record)
             .collect::<Result<Vec<_>, _>>()?;
         let n_teams = teams.len() as u64;
-        for m in &matches {
+        for (k, m) in matches.iter().enumerate() {
             for t in [m.home, m.away] {
                 if t as u64 >= n_teams {
                     return Err(DataError::BadIndex {
@@ -492,6 +589,10 @@ impl Competition {
                         index: t as u64,
                     });
                 }
+            }
+            check_match(m).map_err(|e| DataError::Value(format!("match {}: {e}", m.id)))?;
+            if matches[..k].iter().any(|o| o.id == m.id) {
+                return Err(DataError::Value(format!("match {} is listed twice", m.id)));
             }
         }
         let mut shots = Vec::with_capacity(records.len());
@@ -520,11 +621,17 @@ impl Competition {
                     })
                 }
             };
-            if !r.3.is_finite() || !(0.0..=200.0).contains(&r.3) {
-                return Err(DataError::Shot {
-                    index: i,
-                    reason: format!("minute {}", r.3),
-                });
+            let reason = match (r.3, r.4, r.5) {
+                (0 | 5.., _, _) => Some(format!("period {} (1 to 4)", r.3)),
+                (3 | 4, _, _) if !matches[r.0 as usize].extra_time => {
+                    Some(format!("period {} in a match without extra time", r.3))
+                }
+                (_, MAX_SECOND.., _) => Some(format!("second {} (at most {MAX_SECOND})", r.4)),
+                (_, _, 2..) => Some(format!("goal {} (0 or 1)", r.5)),
+                _ => None,
+            };
+            if let Some(reason) = reason {
+                return Err(DataError::Shot { index: i, reason });
             }
             let shot = shot_of_record(r).map_err(|e| DataError::Shot {
                 index: i,
@@ -534,8 +641,9 @@ impl Competition {
                 match_index: r.0 as usize,
                 side,
                 player: r.2.map(|p| p as usize),
-                minute: r.3,
-                goal: r.4 != 0,
+                period: r.3,
+                second: r.4,
+                goal: r.5 != 0,
                 shot,
             });
         }
@@ -581,13 +689,14 @@ pub(crate) mod tests {
     use super::*;
     use scorer::ShotKind;
 
-    pub const SMALL: &str = r#"{"format":1,"competition":"Test_Cup",
+    pub const SMALL: &str = r#"{"format":2,"competition":"Test_Cup",
       "teams":[[1,"Reds"],[2,"Blues"]],"players":[[10,"A. Striker"],[11,"B. Winger"]],
-      "matches":[{"id":77,"date":"2018-07-15","home":0,"away":1,"home_goals":2,"away_goals":1}],
+      "matches":[{"id":77,"date":"2018-07-15","home":0,"away":1,"home_goals":2,"away_goals":1,
+                  "extra_time":false}],
       "shot_fields":[],
-      "shots":[[0,0,0,12.5,1,94.0,34.0,2,2,0,null,null,null,null],
-               [0,1,1,30.0,0,90.0,20.0,1,0,3,1.5,2.5,80.0,30.0],
-               [0,0,0,80.2,1,100.0,36.0,3,0,2,0.5,null,95.0,40.0]]}"#;
+      "shots":[[0,0,0,1,750,1,94.0,34.0,2,2,0,null,null,null,null],
+               [0,1,1,1,1800,0,90.0,20.0,1,0,3,1.5,2.5,80.0,30.0],
+               [0,0,0,2,2112,1,100.0,36.0,3,0,2,0.5,null,95.0,40.0]]}"#;
 
     #[test]
     fn a_small_file_decodes() {
@@ -599,6 +708,49 @@ pub(crate) mod tests {
         assert_eq!(c.player_name(&c.shots[1]), "B. Winger");
         assert_eq!(c.match_index(77), Some(0));
         assert_eq!(c.match_index(78), None);
+        assert_eq!((c.shots[2].period, c.shots[2].second), (2, 2112));
+        assert_eq!(c.shots[2].minute(), 45.0 + 2112.0 / 60.0);
+    }
+
+    #[test]
+    fn the_clock_reads_as_football_writes_it() {
+        let at = |period: u8, second: u32| ShotInput {
+            period,
+            second,
+            ..Competition::parse(SMALL).unwrap().shots[0].clone()
+        };
+        for (period, second, label) in [
+            (1, 0, "1'"),
+            (1, 779, "13'"),
+            (1, 2699, "45'"),
+            (1, 2700, "45+1'"),
+            (1, 2830, "45+3'"),
+            (2, 30, "46'"),
+            (2, 2699, "90'"),
+            (2, 2760, "90+2'"),
+            (3, 0, "91'"),
+            (4, 899, "120'"),
+            (4, 930, "120+1'"),
+        ] {
+            assert_eq!(at(period, second).clock(), label, "{period} {second}");
+        }
+    }
+
+    #[test]
+    fn a_model_card_with_a_bad_hash_or_an_index_with_a_competition_twice_is_refused() {
+        let card = |sha: &str| {
+            format!(
+                r#"{{"format":2,"version":"m-1","sha256":"{sha}","model_bytes":9,
+                "feature_set_id":"x","feature_names":[]}}"#
+            )
+        };
+        assert!(ModelCard::parse(&card(&"ab".repeat(32))).is_ok());
+        for bad in ["aé".repeat(16), "ab".repeat(31), "zz".repeat(32)] {
+            assert!(
+                matches!(ModelCard::parse(&card(&bad)), Err(DataError::Value(_))),
+                "{bad}"
+            );
+        }
     }
 
     #[test]
@@ -606,12 +758,35 @@ pub(crate) mod tests {
         let cases = [
             ("", "Json"),
             ("[]", "Json"),
-            (r#"{"format":1}"#, "Json"),
-            (&SMALL.replace(r#""format":1"#, r#""format":2"#), "Format"),
+            (r#"{"format":2}"#, "Json"),
+            (&SMALL.replace(r#""format":2"#, r#""format":1"#), "Format"),
             (&SMALL.replace(r#""away":1"#, r#""away":5"#), "BadIndex"),
-            (&SMALL.replace("[0,1,1,30.0", "[4,1,1,30.0"), "BadIndex"),
-            (&SMALL.replace("[0,1,1,30.0", "[0,1,9,30.0"), "BadIndex"),
-            (&SMALL.replace("[0,1,1,30.0", "[0,2,1,30.0"), "Shot"),
+            (&SMALL.replace("[0,1,1,1,1800", "[4,1,1,1,1800"), "BadIndex"),
+            (&SMALL.replace("[0,1,1,1,1800", "[0,1,9,1,1800"), "BadIndex"),
+            (&SMALL.replace("[0,1,1,1,1800", "[0,2,1,1,1800"), "Shot"),
+            // Periods, seconds and labels out of range; extra time in a match without it.
+            (&SMALL.replace("[0,1,1,1,1800", "[0,1,1,0,1800"), "Shot"),
+            (&SMALL.replace("[0,1,1,1,1800", "[0,1,1,5,1800"), "Shot"),
+            (&SMALL.replace("[0,1,1,1,1800", "[0,1,1,3,1800"), "Shot"),
+            (&SMALL.replace("[0,1,1,1,1800", "[0,1,1,1,3600"), "Shot"),
+            (&SMALL.replace("[0,1,1,1,1800,0", "[0,1,1,1,1800,9"), "Shot"),
+            (&SMALL.replace("[0,1,1,1,1800", "[0,1,1,1,-5"), "Json"),
+            (&SMALL.replace(r#""extra_time":false"#, r#""extra_time":0"#), "Json"),
+            // Matches football does not have, or listed twice.
+            (&SMALL.replace(r#""away":1"#, r#""away":0"#), "Value"),
+            (
+                &SMALL.replace(r#""home_goals":2"#, r#""home_goals":4000000000"#),
+                "Value",
+            ),
+            (&SMALL.replace("2018-07-15", "15/07/2018"), "Value"),
+            (&SMALL.replace("2018-07-15", "2018-07-1é"), "Value"),
+            (
+                &SMALL.replace(
+                    r#""extra_time":false}]"#,
+                    r#""extra_time":false},{"id":77,"date":"2018-07-16","home":1,"away":0,"home_goals":0,"away_goals":0,"extra_time":false}]"#,
+                ),
+                "Value",
+            ),
             (&SMALL.replace("94.0,34.0,2,2", "940.0,34.0,2,2"), "Shot"),
             (&SMALL.replace("94.0,34.0,2,2", "94.0,34.0,7,2"), "Shot"),
             (&SMALL.replace("94.0,34.0,2,2", "94.0,34.0,2,3"), "Shot"),
@@ -619,7 +794,7 @@ pub(crate) mod tests {
                 &SMALL.replace("94.0,34.0,2,2,0", "94.0,34.0,2,2,512"),
                 "Shot",
             ),
-            (&SMALL.replace("12.5,1,94.0", "-3,1,94.0"), "Shot"),
+            (&SMALL.replace("750,1,94.0", "750,1,-940.0"), "Shot"),
             (
                 &SMALL.replace("1.5,2.5,80.0,30.0", "1.5,2.5,80.0,null"),
                 "Shot",
@@ -634,7 +809,7 @@ pub(crate) mod tests {
 
     #[test]
     fn the_index_only_points_into_the_data_folder() {
-        let good = r#"{"format":1,"model":{"version":"m-1","file":"model.xgm","bytes":9},
+        let good = r#"{"format":2,"model":{"version":"m-1","file":"model.xgm","bytes":9},
           "model_card":"model-card.json",
           "competitions":[{"id":"World_Cup","name":"World Cup","file":"competitions/World_Cup.json","matches":64,"shots":1534,"bytes":1}]}"#;
         let i = Index::parse(good).unwrap();
@@ -651,5 +826,9 @@ pub(crate) mod tests {
                 "{bad}"
             );
         }
+        let entry = r#"{"id":"World_Cup","name":"World Cup","file":"competitions/World_Cup.json","matches":64,"shots":1534,"bytes":1}"#;
+        let twice = good.replace(entry, &format!("{entry},{entry}"));
+        assert_ne!(twice, good);
+        assert!(matches!(Index::parse(&twice), Err(DataError::Value(_))));
     }
 }

@@ -4,7 +4,7 @@
 //! Goals in the shot maps, the race chart and the player table are goals *from shots* (own
 //! goals have no shooter); the team table's goals are the match results.
 
-use crate::data::{Competition, Side};
+use crate::data::{period_minutes, Competition, Match, ShotInput, Side};
 
 /// A match's totals per side (`[home, away]`).
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -29,22 +29,43 @@ pub fn match_totals(c: &Competition, xg: &[f32], match_index: usize) -> MatchTot
 /// One step of the xG race: after the shot at `minute`, the side's cumulative xG is `total`.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct RacePoint {
+    /// Where the chart puts the shot, in minutes since kick-off: stoppage time of a period
+    /// that another follows is drawn at that period's end.
     pub minute: f32,
     pub total: f64,
     pub goal: bool,
 }
 
-/// The cumulative xG of each side over the match (`[home, away]`), in shot order.
+/// The minutes a match lasts on the race chart: 90, or 120 with extra time, and longer when
+/// a shot came in stoppage time at the end.
+pub fn race_end_minute(m: &Match, race: &[Vec<RacePoint>; 2]) -> f32 {
+    let regular = if m.extra_time { 120.0 } else { 90.0 };
+    race.iter()
+        .flatten()
+        .map(|p| p.minute.ceil())
+        .fold(regular, f32::max)
+}
+
+/// The cumulative xG of each side over the match (`[home, away]`), in the order the shots
+/// were taken (period, then second).
 pub fn race(c: &Competition, xg: &[f32], match_index: usize) -> [Vec<RacePoint>; 2] {
+    let m = &c.matches[match_index];
+    let last_period = if m.extra_time { 4 } else { 2 };
     let mut out: [Vec<RacePoint>; 2] = [Vec::new(), Vec::new()];
     let mut total = [0f64; 2];
-    let mut shots: Vec<(usize, &crate::data::ShotInput)> = c.shots_of(match_index).collect();
-    shots.sort_by(|a, b| a.1.minute.total_cmp(&b.1.minute));
+    let mut shots: Vec<(usize, &ShotInput)> = c.shots_of(match_index).collect();
+    shots.sort_by_key(|(_, s)| (s.period, s.second));
     for (i, s) in shots {
         let k = s.side.index();
         total[k] += xg[i] as f64;
+        let (start, length) = period_minutes(s.period);
+        let minute = if s.period < last_period {
+            s.minute().min((start + length) as f32)
+        } else {
+            s.minute()
+        };
         out[k].push(RacePoint {
-            minute: s.minute,
+            minute,
             total: total[k],
             goal: s.goal,
         });
@@ -236,6 +257,32 @@ mod tests {
         assert_eq!(r[0][1].total, 1.25);
         assert!(r[0].iter().all(|p| p.goal));
         assert_eq!(r[1][0].minute, 30.0);
+        assert_eq!(race_end_minute(&c.matches[0], &r), 90.0);
+    }
+
+    #[test]
+    fn the_race_keeps_the_order_of_play_through_stoppage_time() {
+        let (mut c, _) = small();
+        // A first-half shot at 47:00 and a second-half one at 45:30 (0:30 into the half).
+        c.shots[0].period = 1;
+        c.shots[0].second = 47 * 60;
+        c.shots[2].period = 2;
+        c.shots[2].second = 30;
+        let r = race(&c, &[0.75, 0.125, 0.5], 0);
+        let home: Vec<f32> = r[0].iter().map(|p| p.minute).collect();
+        // Drawn at the half's end, then the second half: in the order they were taken.
+        assert_eq!(home, [45.0, 45.5]);
+        assert_eq!(r[0][1].total, 1.25);
+        // Stoppage time at the end of the match runs past 90; without it the axis is 90.
+        c.shots[2].second = 49 * 60;
+        let r = race(&c, &[0.75, 0.125, 0.5], 0);
+        assert_eq!(r[0][1].minute, 94.0);
+        assert_eq!(race_end_minute(&c.matches[0], &r), 94.0);
+        // With extra time the second half is not the last, and the axis runs to 120.
+        c.matches[0].extra_time = true;
+        let r = race(&c, &[0.75, 0.125, 0.5], 0);
+        assert_eq!(r[0][1].minute, 90.0);
+        assert_eq!(race_end_minute(&c.matches[0], &r), 120.0);
     }
 
     #[test]

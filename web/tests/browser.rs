@@ -41,10 +41,11 @@ fn competition_json(shots: &[Shot]) -> String {
             let c = s.context();
             let opt = |v: Option<f32>| serde_json::to_string(&v).unwrap();
             format!(
-                "[0,{},{},{},{},{},{},{},{},{},{},{},{},{}]",
+                "[0,{},{},{},{},{},{},{},{},{},{},{},{},{},{}]",
                 i % 2,
                 i % 2,
-                (i % 90) as f32 + 0.5,
+                i % 2 + 1,
+                i % 2700,
                 (i % 3 == 0) as u8,
                 serde_json::to_string(&s.at().x_m).unwrap(),
                 serde_json::to_string(&s.at().y_m).unwrap(),
@@ -59,15 +60,15 @@ fn competition_json(shots: &[Shot]) -> String {
         })
         .collect();
     format!(
-        r#"{{"format":1,"competition":"Test_Cup","teams":[[1,"Reds"],[2,"Blues"]],
+        r#"{{"format":2,"competition":"Test_Cup","teams":[[1,"Reds"],[2,"Blues"]],
         "players":[[10,"A. Striker"],[11,"B. Winger"]],
-        "matches":[{{"id":77,"date":"2018-07-15","home":0,"away":1,"home_goals":2,"away_goals":1}}],
+        "matches":[{{"id":77,"date":"2018-07-15","home":0,"away":1,"home_goals":2,"away_goals":1,"extra_time":false}}],
         "shot_fields":[],"shots":[{}]}}"#,
         records.join(",")
     )
 }
 
-const INDEX: &str = r#"{"format":1,"model":{"version":"test","file":"model.xgm","bytes":1},
+const INDEX: &str = r#"{"format":2,"model":{"version":"test","file":"model.xgm","bytes":1},
   "model_card":"model-card.json","competitions":[{"id":"Test_Cup","name":"Test Cup",
   "file":"competitions/Test_Cup.json","matches":1,"shots":3,"bytes":1}]}"#;
 
