@@ -64,6 +64,11 @@ pub struct FuelBudget {
     pub per_shot: u64,
     /// Added per model byte to a model-loading call.
     pub per_model_byte: u64,
+    /// Added to a model-loading call for each split slot of the evaluation layouts, as many
+    /// as any model may need (`scorer::model::MAX_PADDED_SPLITS`): they grow with each tree's
+    /// padding, which the file's size does not show (512 chains of 12 splits, 131 KB, fill
+    /// them; measured about 135 fuel per slot).
+    pub per_padded_split: u64,
 }
 
 impl FuelBudget {
@@ -92,8 +97,12 @@ impl FuelBudget {
 
     /// The budget for loading a model of `n_bytes` bytes.
     pub fn for_model_bytes(&self, n_bytes: usize) -> u64 {
+        let padding = self
+            .per_padded_split
+            .saturating_mul(scorer::model::MAX_PADDED_SPLITS as u64);
         self.per_call
             .saturating_add(self.per_model_byte.saturating_mul(n_bytes as u64))
+            .saturating_add(padding)
     }
 }
 
@@ -107,6 +116,7 @@ impl Default for FuelBudget {
             per_call: 1_000_000,
             per_shot: Self::FEATURE_FUEL_PER_SHOT + 2_000 * 8 * Self::FUEL_PER_TREE_STEP,
             per_model_byte: 300,
+            per_padded_split: 200,
         }
     }
 }
@@ -987,10 +997,19 @@ mod tests {
             per_call: 100,
             per_shot: 10,
             per_model_byte: 2,
+            per_padded_split: 0,
         };
         assert_eq!(fuel.for_batch(0), 100);
         assert_eq!(fuel.for_batch(7), 170);
         assert_eq!(fuel.for_model_bytes(50), 200);
+        let padded = FuelBudget {
+            per_padded_split: 3,
+            ..fuel
+        };
+        assert_eq!(
+            padded.for_model_bytes(50),
+            200 + 3 * scorer::model::MAX_PADDED_SPLITS as u64
+        );
         let huge = FuelBudget::for_model_shape(usize::MAX, usize::MAX);
         assert_eq!(huge.per_shot, u64::MAX);
         assert_eq!(huge.for_batch(usize::MAX), u64::MAX);

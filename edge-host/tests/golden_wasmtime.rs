@@ -201,6 +201,32 @@ fn every_model_shape_scores_like_native_code() {
     }
 }
 
+/// The model the scorer accepts that costs the most to lay out for its size: 512 chains of 12
+/// splits, 131 KB, whose padded layouts fill `MAX_PADDED_SPLITS`. It loads within the default
+/// host limits (64 MiB of guest memory, the load's fuel), and scores like native code.
+#[test]
+fn the_sparsest_model_at_the_padding_limit_loads_under_the_default_host_limits() {
+    let depth = scorer::model::MAX_DEPTH as u32;
+    let n_trees = scorer::model::MAX_PADDED_SPLITS / ((1 << depth) - 1);
+    let model = scorer::synth::chain_model(11, n_trees, depth).unwrap();
+    let mut instance = engine().instantiate().expect("instance");
+    instance.load_model(model.to_bytes()).expect("model loads");
+    assert!(
+        instance.guest_memory_bytes() <= HostConfig::default().memory_limit_bytes,
+        "{} bytes",
+        instance.guest_memory_bytes()
+    );
+    let shots = synthetic_shots(20);
+    let want: Vec<u32> = shots.iter().map(|s| model.score(s).to_bits()).collect();
+    let got: Vec<u32> = instance
+        .score(&shots)
+        .unwrap()
+        .iter()
+        .map(|x| x.unwrap().to_bits())
+        .collect();
+    assert_eq!(got, want);
+}
+
 #[test]
 fn precompiled_module_gives_identical_bits() {
     let cwasm = ScorerEngine::precompile().unwrap();

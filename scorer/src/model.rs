@@ -116,9 +116,11 @@ fn invalid(reason: impl Into<String>) -> ModelError {
     }
 }
 
-/// Most padded split slots a model may need (about 32 MB of evaluation layout, 64 MB with the
-/// AVX2 evaluator's copy of the splits).
-pub const MAX_PADDED_SPLITS: usize = 1 << 22;
+/// Most padded split slots a model may need. Its evaluation layouts grow with these slots, not
+/// with the file (a chain of 12 splits pads to 4,095): at this limit scorer.wasm's memory is
+/// about 33 MiB, within the 64 MiB edge-host gives a guest, and loading takes about 135 fuel
+/// per slot.
+pub const MAX_PADDED_SPLITS: usize = 1 << 21;
 
 /// Most distinct thresholds a feature may have for `scorer.wasm`'s vector batch path (it ranks
 /// values in 8 bits); a model with more is scored on the portable path in wasm, with the same
@@ -637,11 +639,17 @@ impl Model {
         }
         let set_id = r.u64()?;
         let n_features = r.u16()? as usize;
+        // Each name takes at least its length byte.
+        r.need(n_features)?;
         let mut names = Vec::with_capacity(n_features.min(N_FEATURES + 1));
         for _ in 0..n_features {
             let len = r.u8()? as usize;
             let name = r.take(len)?;
-            names.push(String::from_utf8_lossy(name).into_owned());
+            // One more name than the scorer's is enough to tell a mismatch (the error shows
+            // them); keeping tens of thousands would cost memory for nothing.
+            if names.len() <= N_FEATURES {
+                names.push(String::from_utf8_lossy(name).into_owned());
+            }
         }
         let expected: Vec<String> = features::names().map(String::from).collect();
         if names != expected || set_id != FEATURE_SET_ID {
@@ -657,6 +665,8 @@ impl Model {
                 "{n_trees} trees exceed the limit of {MAX_TREES}"
             )));
         }
+        // The smallest tree is a header of 12 bytes and one leaf.
+        r.need(n_trees.saturating_mul(MIN_TREE_BYTES))?;
         let mut trees = Vec::with_capacity(n_trees);
         for _ in 0..n_trees {
             let n_splits = r.u32()? as usize;
@@ -1444,6 +1454,8 @@ mod simd128 {
 }
 
 const SPLIT_BYTES: usize = 16;
+/// A tree's header (split count, leaf count, root) and a single leaf.
+const MIN_TREE_BYTES: usize = 12 + 4;
 const LEAF_REF_BIT: u32 = 1 << 31;
 
 fn decode_ref(v: u32) -> NodeRef {
@@ -1767,7 +1779,7 @@ mod tests {
     /// A random unbalanced tree of exactly `depth` levels (leaves on every level exercise
     /// the padding), thresholds in [−1, 1].
     fn random_tree(rng: &mut crate::synth::Rng, depth: u32) -> Tree {
-        crate::synth::uneven_tree(rng, depth, &mut |rng, _| rng.range(-1.0, 1.0))
+        crate::synth::uneven_tree(rng, depth, 0.3, &mut |rng, _| rng.range(-1.0, 1.0))
     }
 
     #[test]
@@ -1816,6 +1828,39 @@ mod tests {
         deep.leaves = vec![0.0; MAX_DEPTH + 2];
         deep.root = NodeRef::Split(0);
         assert!(Model::new(0.0, vec![deep]).is_err());
+        // Padding, not file size, is what the layouts cost: 512 chains of depth 12 fill the
+        // padded slots (2,096,640 of 2,097,152); one chain more is refused, saying why.
+        let full = MAX_PADDED_SPLITS / ((1 << MAX_DEPTH) - 1);
+        assert_eq!(full, 512);
+        assert!(crate::synth::chain_model(3, full, MAX_DEPTH as u32).is_ok());
+        let e = crate::synth::chain_model(3, full + 1, MAX_DEPTH as u32).unwrap_err();
+        assert!(e.to_string().contains("padded splits"), "{e}");
+    }
+
+    #[test]
+    fn declared_counts_are_checked_against_the_bytes_before_anything_is_allocated() {
+        let bytes = crate::synth::model(1, 3, 2).to_bytes();
+        // The tree count sits after magic, version, flags, set id, names and base score.
+        let names: usize = features::names().map(|n| 1 + n.len()).sum();
+        let at = MAGIC.len() + 2 + 2 + 8 + 2 + names + 4;
+        assert_eq!(u32::from_le_bytes(bytes[at..at + 4].try_into().unwrap()), 3);
+        let mut huge = bytes.clone();
+        huge[at..at + 4].copy_from_slice(&100_000u32.to_le_bytes());
+        match Model::parse(&huge) {
+            Err(ModelError::Truncated { offset, needed }) => {
+                assert_eq!(offset, at + 4);
+                assert_eq!(needed, 100_000 * 16 - (bytes.len() - offset));
+            }
+            other => panic!("{other:?}"),
+        }
+        // 65,535 declared names in a short file: truncated, not 65,535 strings.
+        let mut names = bytes[..MAGIC.len() + 12].to_vec();
+        names.extend_from_slice(&u16::MAX.to_le_bytes());
+        names.extend_from_slice(&[0; 100]);
+        assert!(matches!(
+            Model::parse(&names),
+            Err(ModelError::Truncated { .. })
+        ));
     }
 
     #[test]

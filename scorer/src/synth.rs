@@ -108,14 +108,36 @@ pub fn uneven_binned_model(seed: u64, n_trees: usize, max_depth: u32) -> Model {
     )
 }
 
+/// A binned model of `n_trees` chains of `depth` splits (each split's right child a leaf): the
+/// sparsest trees of that depth, which the evaluators pad most (2^depth − 1 split slots for
+/// `depth` splits), for tests of the model size limits.
+pub fn chain_model(seed: u64, n_trees: usize, depth: u32) -> Result<Model, crate::ModelError> {
+    try_model_with(
+        seed,
+        n_trees,
+        Shape::Chain(depth),
+        Some(MAX_BINNED_THRESHOLDS),
+    )
+}
+
 /// The trees a synthetic model has.
 #[derive(Clone, Copy)]
 enum Shape {
     Complete(u32),
     Uneven(u32),
+    Chain(u32),
 }
 
 fn model_with(seed: u64, n_trees: usize, shape: Shape, max_thresholds: Option<usize>) -> Model {
+    try_model_with(seed, n_trees, shape, max_thresholds).expect("synthetic trees are valid")
+}
+
+fn try_model_with(
+    seed: u64,
+    n_trees: usize,
+    shape: Shape,
+    max_thresholds: Option<usize>,
+) -> Result<Model, crate::ModelError> {
     let mut rng = Rng::new(seed);
     let samples: Vec<_> = (0..512)
         .map(|_| features::extract(&shot(&mut rng)))
@@ -160,11 +182,12 @@ fn model_with(seed: u64, n_trees: usize, shape: Shape, max_thresholds: Option<us
             Shape::Complete(depth) => complete_tree(&mut rng, depth, &mut threshold),
             Shape::Uneven(max_depth) => {
                 let depth = rng.below(max_depth as usize + 1) as u32;
-                uneven_tree(&mut rng, depth, &mut threshold)
+                uneven_tree(&mut rng, depth, 0.3, &mut threshold)
             }
+            Shape::Chain(depth) => uneven_tree(&mut rng, depth, 1.0, &mut threshold),
         })
         .collect();
-    Model::new(-2.2, trees).expect("synthetic trees are valid")
+    Model::new(-2.2, trees)
 }
 
 /// A complete tree of `depth`, splits breadth-first.
@@ -206,22 +229,22 @@ fn complete_tree(
     }
 }
 
-/// A tree of exactly `depth` levels whose other paths stop early at random, its thresholds
-/// from `threshold(rng, feature)`.
+/// A tree of exactly `depth` levels whose other paths each stop at every level with
+/// probability `stop` (1: a chain), its thresholds from `threshold(rng, feature)`.
 pub(crate) fn uneven_tree(
     rng: &mut Rng,
     depth: u32,
+    stop: f32,
     threshold: &mut impl FnMut(&mut Rng, usize) -> f32,
 ) -> Tree {
     fn grow(
         rng: &mut Rng,
         t: &mut Tree,
-        level: u32,
-        depth: u32,
+        (level, depth, stop): (u32, u32, f32),
         deepest: bool,
         threshold: &mut impl FnMut(&mut Rng, usize) -> f32,
     ) -> NodeRef {
-        if level == depth || (!deepest && rng.chance(0.3)) {
+        if level == depth || (!deepest && rng.chance(stop)) {
             t.leaves.push(rng.range(-0.12, 0.12));
             return NodeRef::Leaf(t.leaves.len() as u32 - 1);
         }
@@ -235,8 +258,9 @@ pub(crate) fn uneven_tree(
             right: NodeRef::Leaf(0),
         });
         // One path goes all the way down, so the tree has exactly `depth` levels.
-        let left = grow(rng, t, level + 1, depth, deepest, threshold);
-        let right = grow(rng, t, level + 1, depth, false, threshold);
+        let next = (level + 1, depth, stop);
+        let left = grow(rng, t, next, deepest, threshold);
+        let right = grow(rng, t, next, false, threshold);
         t.splits[me].left = left;
         t.splits[me].right = right;
         NodeRef::Split(me as u32)
@@ -246,7 +270,7 @@ pub(crate) fn uneven_tree(
         splits: Vec::new(),
         leaves: Vec::new(),
     };
-    t.root = grow(rng, &mut t, 0, depth, true, threshold);
+    t.root = grow(rng, &mut t, (0, depth, stop), true, threshold);
     t
 }
 
