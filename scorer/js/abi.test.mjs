@@ -79,3 +79,45 @@ test("scores the golden cases through the raw exports", () => {
   // Pointers outside memory are an error code, not a trap.
   assert.equal(x.xg_score_batch(0xfffffff0, 10, xg, status, 0), -3);
 });
+
+test("hostile arguments are error codes or ignored, never traps", () => {
+  const { exports: x } = new WebAssembly.Instance(module, {});
+  const lastError = () =>
+    new TextDecoder().decode(
+      new Uint8Array(x.memory.buffer, x.xg_last_error_ptr(), x.xg_last_error_len()),
+    );
+  // No model yet: an empty batch still needs one; then, whatever its pointers, it scores nothing.
+  assert.equal(x.xg_score_batch(0, 0, 0, 0, 0), -2);
+  const model = readFileSync(join(root, "testdata", "models", "test-model.xgm"));
+  const at = x.xg_alloc(model.length);
+  new Uint8Array(x.memory.buffer, at, model.length).set(model);
+  assert.equal(x.xg_load_model(at, model.length), 0, lastError());
+  assert.equal(x.xg_score_batch(0, 0, 0, 0, 0), 0, lastError());
+  assert.equal(x.xg_score_batch(0xfffffff0, 0, 0xfffffff0, 7, 0), 0);
+  assert.equal(x.xg_load_model(0, 0), -1, "no bytes is no model");
+  // Huge counts and lengths.
+  assert.equal(x.xg_score_batch(at, 0xffffffff, at, at, 0), -3);
+  assert.equal(x.xg_load_model(at, 0xffffffff), -3);
+  // xg_free of what xg_alloc did not hand out, freed twice, or with another length: ignored,
+  // and the allocator still works.
+  x.xg_free(0xfffffff0, 8);
+  assert.match(lastError(), /not a block xg_alloc handed out/);
+  x.xg_free(5000, 8);
+  const a = x.xg_alloc(64);
+  x.xg_free(a, 32);
+  assert.match(lastError(), /allocated with 64 bytes/);
+  x.xg_free(a, 64);
+  x.xg_free(a, 64);
+  assert.match(lastError(), /freed already/);
+  const b = x.xg_alloc(8);
+  assert.notEqual(b, 0);
+  x.xg_free(at, model.length);
+  // The model stays loaded: the bytes were only read while loading.
+  const shot = new Uint8Array(32);
+  new DataView(shot.buffer).setFloat32(0, 94, true);
+  new DataView(shot.buffer).setFloat32(4, 34, true);
+  for (const off of [12, 16, 20, 24]) new DataView(shot.buffer).setFloat32(off, NaN, true);
+  const s = x.xg_alloc(32 + 8);
+  new Uint8Array(x.memory.buffer, s, 32).set(shot);
+  assert.equal(x.xg_score_batch(s, 1, s + 32, s + 36, 0), 0, lastError());
+});

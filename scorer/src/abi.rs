@@ -8,7 +8,9 @@
 //! 4. `xg_last_error_ptr()` / `xg_last_error_len()` read the last error message (UTF-8).
 //!
 //! Every pointer and length the host passes is checked against the guest's memory size, so a
-//! bad argument is an error code, not undefined behaviour.
+//! bad argument is an error code, not undefined behaviour; `xg_free` frees only what
+//! `xg_alloc` handed out and ignores anything else. A zero-length buffer may be any pointer
+//! (0 included): nothing is read or written there.
 
 /// Version of this export set; bumped on any incompatible change.
 pub const ABI_VERSION: u32 = 1;
@@ -39,6 +41,10 @@ mod exports {
         rows: Vec<FeatureRow>,
         codes: Vec<u32>,
         xg: Vec<f32>,
+        /// What `xg_alloc` handed out and is not freed yet: (address, length asked for). A
+        /// list, not a map: hosts keep a few buffers, and a map's code would grow the module
+        /// by a tenth.
+        live: Vec<(u32, u32)>,
     }
 
     thread_local! {
@@ -51,11 +57,27 @@ mod exports {
         core::arch::wasm32::memory_size(0) * 65536
     }
 
-    /// A checked view of guest memory. `None` when `[ptr, ptr + len)` is not inside memory.
+    /// A checked view of guest memory. `None` when `[ptr, ptr + len)` is not inside memory
+    /// (or starts at 0). An empty region is always `Some`: nothing is read or written there.
     fn region(ptr: u32, len: usize) -> Option<(usize, usize)> {
+        if len == 0 {
+            return Some((ptr as usize, 0));
+        }
         let start = ptr as usize;
         let end = start.checked_add(len)?;
         (start != 0 && end <= memory_bytes()).then_some((start, len))
+    }
+
+    /// The bytes of a region [`region`] checked.
+    ///
+    /// # Safety
+    /// The host has written the region, and nothing else refers to it while the slice lives.
+    unsafe fn bytes_of<'a>((start, len): (usize, usize)) -> &'a [u8] {
+        if len == 0 {
+            return &[];
+        }
+        // SAFETY: a non-empty checked region is inside linear memory and does not start at 0.
+        unsafe { core::slice::from_raw_parts(start as *const u8, len) }
     }
 
     /// Writes bytes at a checked guest address without forming a reference to the destination.
@@ -96,24 +118,52 @@ mod exports {
     /// Allocates `len` bytes (8-aligned); 0 when out of memory.
     #[no_mangle]
     pub extern "C" fn xg_alloc(len: u32) -> u32 {
-        match Layout::from_size_align(len.max(1) as usize, ALIGN) {
-            // SAFETY: the layout has non-zero size.
-            Ok(layout) => unsafe { alloc(layout) as usize as u32 },
-            Err(_) => 0,
+        let Ok(layout) = Layout::from_size_align(len.max(1) as usize, ALIGN) else {
+            return 0;
+        };
+        // SAFETY: the layout has non-zero size.
+        let ptr = unsafe { alloc(layout) } as usize as u32;
+        if ptr != 0 {
+            STATE.with(|s| s.borrow_mut().live.push((ptr, len)));
         }
+        ptr
     }
 
-    /// Frees memory from [`xg_alloc`]; `len` must be the length it was allocated with.
-    ///
-    /// # Safety
-    /// `ptr` must come from `xg_alloc(len)` and not have been freed.
+    /// Frees memory from [`xg_alloc`], given the length it was allocated with. Anything else
+    /// (a pointer it did not hand out, one already freed, another length) is left alone and
+    /// described in the last error: freeing it would corrupt the allocator. 0 does nothing.
     #[no_mangle]
-    pub unsafe extern "C" fn xg_free(ptr: u32, len: u32) {
+    pub extern "C" fn xg_free(ptr: u32, len: u32) {
         if ptr == 0 {
             return;
         }
-        if let Ok(layout) = Layout::from_size_align(len.max(1) as usize, ALIGN) {
-            dealloc(ptr as usize as *mut u8, layout);
+        let known = STATE.with(|s| {
+            let mut s = s.borrow_mut();
+            match s.live.iter().position(|&(p, _)| p == ptr) {
+                Some(k) if s.live[k].1 == len => {
+                    s.live.swap_remove(k);
+                    Ok(())
+                }
+                Some(k) => Err(format!(
+                    "xg_free({ptr}, {len}): that block was allocated with {} bytes; not freed",
+                    s.live[k].1
+                )),
+                None => Err(format!(
+                    "xg_free({ptr}, {len}): not a block xg_alloc handed out (or freed already)"
+                )),
+            }
+        });
+        match known {
+            Ok(()) => {
+                let layout = Layout::from_size_align(len.max(1) as usize, ALIGN)
+                    .expect("xg_alloc made this layout");
+                // SAFETY: `ptr` came from `xg_alloc(len)` (the live map says so) with this
+                // layout, and is not freed yet (it leaves the map here).
+                unsafe { dealloc(ptr as usize as *mut u8, layout) }
+            }
+            Err(message) => {
+                fail(0, message);
+            }
         }
     }
 
@@ -121,11 +171,11 @@ mod exports {
     /// model (if any) stays loaded.
     #[no_mangle]
     pub extern "C" fn xg_load_model(ptr: u32, len: u32) -> i32 {
-        let Some((start, len)) = region(ptr, len as usize) else {
+        let Some(model_bytes) = region(ptr, len as usize) else {
             return fail(ERR_BOUNDS, "model bytes lie outside guest memory".into());
         };
-        // SAFETY: the region is inside linear memory and the host wrote it before calling.
-        let bytes = unsafe { core::slice::from_raw_parts(start as *const u8, len) };
+        // SAFETY: the host wrote the region before calling, and only this call reads it.
+        let bytes = unsafe { bytes_of(model_bytes) };
         match Model::parse(bytes) {
             Ok(model) => {
                 STATE.with(|s| {
@@ -156,8 +206,8 @@ mod exports {
         let in_region = n
             .checked_mul(FLAT_SHOT_BYTES)
             .and_then(|l| region(shots, l));
-        let xg_region = region(out_xg, n * 4);
-        let status_region = region(out_status, n * 4);
+        let xg_region = n.checked_mul(4).and_then(|l| region(out_xg, l));
+        let status_region = n.checked_mul(4).and_then(|l| region(out_status, l));
         let feature_region = if out_features == 0 {
             Some((0, 0))
         } else {
@@ -177,7 +227,7 @@ mod exports {
             };
             // SAFETY: the input region was checked to lie inside linear memory. It is only read
             // here, before any output is written, so overlapping buffers cannot alias a reference.
-            let input = unsafe { core::slice::from_raw_parts(input.0 as *const u8, input.1) };
+            let input = unsafe { bytes_of(input) };
             // The buffers only grow, and each call overwrites the first n entries: a clear
             // and refill would copy every feature row through a temporary and zero the
             // scores first, each a `memory.copy` or `memory.fill` (calls into the runtime in
