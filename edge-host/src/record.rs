@@ -439,7 +439,9 @@ fn required_id(shot_id: Option<&RawValue>) -> Result<ShotId, Invalid> {
 fn wyscout_invalid(e: WyscoutError) -> Invalid {
     match e {
         WyscoutError::NotAShot { .. } => Invalid::new(InvalidKind::NotAShot, e.to_string()),
-        WyscoutError::Json(_) => Invalid::new(InvalidKind::BadField, e.to_string()),
+        WyscoutError::Json(_) | WyscoutError::ShotInBefore { .. } => {
+            Invalid::new(InvalidKind::BadField, e.to_string())
+        }
         _ => Invalid::new(InvalidKind::InvalidShot, e.to_string()),
     }
 }
@@ -577,9 +579,8 @@ fn finish_statsbomb(
         StatsbombError::NotAShot { .. } => Invalid::new(InvalidKind::NotAShot, e.to_string()),
         StatsbombError::Json(_)
         | StatsbombError::BadPeriod { .. }
-        | StatsbombError::UnknownShotType { .. } => {
-            Invalid::new(InvalidKind::BadField, e.to_string())
-        }
+        | StatsbombError::UnknownShotType { .. }
+        | StatsbombError::ShotInBefore { .. } => Invalid::new(InvalidKind::BadField, e.to_string()),
         StatsbombError::NoPosition { .. } | StatsbombError::Shot { .. } => {
             Invalid::new(InvalidKind::InvalidShot, e.to_string())
         }
@@ -805,6 +806,14 @@ mod tests {
                 .context()
                 .after_cross
         );
+        // The shot itself among the events before it would read as a rebound 0 s earlier.
+        let e = decode(
+            format!(r#"{{"event": {WYSCOUT_SHOT}, "before": [{cross}, {WYSCOUT_SHOT}]}}"#)
+                .as_bytes(),
+        )
+        .unwrap_err();
+        assert_eq!(e.kind, InvalidKind::BadField, "{e}");
+        assert!(e.reason.contains("include the shot itself"), "{e}");
         // A bare event has no room for context: `before` beside it is refused, not ignored
         // (ignoring it would score the shot as if nothing came before).
         let bare_with_before =
@@ -982,6 +991,13 @@ mod tests {
             statsbomb::to_shot(&events[1], &events[..1]).unwrap()
         );
         assert_eq!(InputFormat::StatsbombEvent.name(), "statsbomb_event");
+        // The shot among the events before it is refused, not read as a rebound.
+        let itself = format!(
+            r#"{{"statsbomb": {STATSBOMB_SHOT}, "before": [{STATSBOMB_DRIBBLE}, {STATSBOMB_SHOT}]}}"#
+        );
+        let e = decode(itself.as_bytes()).unwrap_err();
+        assert_eq!(e.kind, InvalidKind::BadField, "{e}");
+        assert!(e.reason.contains("include the shot itself"), "{e}");
     }
 
     /// Producers add metadata of their own; a `timestamp` key alone must not turn another

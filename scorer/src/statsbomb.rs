@@ -309,6 +309,9 @@ pub enum StatsbombError {
     UnknownShotType { index: u64, id: u32 },
     /// The shot failed validation.
     Shot { index: u64, error: ShotError },
+    /// The events before the shot hold the shot itself (its context would read it as an
+    /// earlier shot: a rebound, 0 s before).
+    ShotInBefore { index: u64 },
     /// The JSON is malformed or misses a field (serde's message names it).
     Json(String),
 }
@@ -332,6 +335,10 @@ impl fmt::Display for StatsbombError {
             StatsbombError::Shot { index, error } => {
                 write!(f, "shot event index {index}: {error}")
             }
+            StatsbombError::ShotInBefore { index } => write!(
+                f,
+                "the events before shot index {index} include the shot itself (give only earlier events)"
+            ),
             StatsbombError::Json(e) => write!(f, "malformed StatsBomb event: {e}"),
         }
     }
@@ -474,12 +481,11 @@ pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, StatsbombError> {
             .play_pattern
             .is_some_and(|p| p.id == PLAY_PATTERN_COUNTER),
     };
-    let earlier = before
-        .iter()
-        .rev()
-        .take_while(|e| e.period == shot.period)
-        .filter(|e| is_play_event(e));
-    let context = context::build(moment, earlier)?;
+    let same_period = before.iter().rev().take_while(|e| e.period == shot.period);
+    if same_period.clone().any(|e| e.index == index) {
+        return Err(StatsbombError::ShotInBefore { index });
+    }
+    let context = context::build(moment, same_period.filter(|e| is_play_event(e)))?;
     Shot::new(at, body_part(shot), kind, context)
         .map_err(|error| StatsbombError::Shot { index, error })
 }

@@ -269,6 +269,9 @@ pub enum WyscoutError {
     NotFinite { event_id: u64, field: &'static str },
     /// The shot failed validation.
     Shot { event_id: u64, error: ShotError },
+    /// The events before the shot hold the shot itself (its context would read it as an
+    /// earlier shot: a rebound, 0 s before).
+    ShotInBefore { event_id: u64 },
     /// The JSON is malformed or misses a field (serde's message names it).
     Json(String),
 }
@@ -286,6 +289,10 @@ impl fmt::Display for WyscoutError {
                 write!(f, "event {event_id}: {field} is not a finite number")
             }
             WyscoutError::Shot { event_id, error } => write!(f, "shot event {event_id}: {error}"),
+            WyscoutError::ShotInBefore { event_id } => write!(
+                f,
+                "the events before shot {event_id} include the shot itself (give only earlier events)"
+            ),
             WyscoutError::Json(e) => write!(f, "malformed Wyscout event: {e}"),
         }
     }
@@ -411,10 +418,11 @@ pub fn to_shot(shot: &Event, before: &[Event]) -> Result<Shot, WyscoutError> {
         kind,
         counter_attack: shot.has_tag(TAG_COUNTER_ATTACK),
     };
-    let context = context::build(
-        moment,
-        before.iter().rev().take_while(|e| same_phase(e, shot)),
-    )?;
+    let earlier = before.iter().rev().take_while(|e| same_phase(e, shot));
+    if earlier.clone().any(|e| e.id == shot.id) {
+        return Err(WyscoutError::ShotInBefore { event_id: shot.id });
+    }
+    let context = context::build(moment, earlier)?;
     Shot::new(at, body_part(shot), kind, context).map_err(|error| WyscoutError::Shot {
         event_id: shot.id,
         error,
