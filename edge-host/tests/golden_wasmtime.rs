@@ -182,14 +182,7 @@ fn every_model_shape_scores_like_native_code() {
     for (name, model) in models {
         let mut instance = engine().instantiate().expect("instance");
         instance.load_model(model.to_bytes()).expect("model loads");
-        let want: Vec<u32> = shots.iter().map(|s| model.score(s).to_bits()).collect();
-        let batch: Vec<u32> = instance
-            .score(&shots)
-            .unwrap()
-            .iter()
-            .map(|x| x.unwrap().to_bits())
-            .collect();
-        assert_eq!(batch, want, "{name}: batch");
+        let want = batch_scores_like_native(&mut instance, &model, &shots, name);
         for (i, shot) in shots.iter().enumerate() {
             let one = instance.score(std::slice::from_ref(shot)).unwrap();
             assert_eq!(
@@ -216,15 +209,26 @@ fn the_sparsest_model_at_the_padding_limit_loads_under_the_default_host_limits()
         "{} bytes",
         instance.guest_memory_bytes()
     );
-    let shots = synthetic_shots(20);
+    batch_scores_like_native(&mut instance, &model, &synthetic_shots(20), "chains");
+}
+
+/// Scores `shots` in one call of `instance` (with `model` loaded), checks the bits against
+/// native `Model::score`, and returns them.
+fn batch_scores_like_native(
+    instance: &mut ScorerInstance,
+    model: &scorer::Model,
+    shots: &[scorer::Shot],
+    name: &str,
+) -> Vec<u32> {
     let want: Vec<u32> = shots.iter().map(|s| model.score(s).to_bits()).collect();
-    let got: Vec<u32> = instance
-        .score(&shots)
+    let batch: Vec<u32> = instance
+        .score(shots)
         .unwrap()
         .iter()
         .map(|x| x.unwrap().to_bits())
         .collect();
-    assert_eq!(got, want);
+    assert_eq!(batch, want, "{name}: batch");
+    want
 }
 
 #[test]
