@@ -231,6 +231,10 @@ fn user_records(records: &[RecordIn]) -> Vec<UserIn<'_>> {
     users
 }
 
+/// Most dead letters one Kinesis record gives: a KPL aggregate with more invalid user records
+/// is dead-lettered as one record, whose reason counts them and names the first.
+pub const MAX_DEAD_LETTERS_PER_RECORD: usize = 100;
+
 /// The outcome of [`Handler::process`]: records to write, each with the index of the Kinesis
 /// record it came from.
 #[derive(Debug, Default)]
@@ -243,7 +247,8 @@ pub struct Processed {
     pub scored: Vec<(FeatureRow, f32)>,
     /// User records in the batch (a KPL aggregate counts as the records it holds).
     pub user_records: usize,
-    /// Per dead letter, the index of its user record.
+    /// The user records that are invalid (each in a dead letter of its own, or counted in
+    /// its aggregate's one: [`MAX_DEAD_LETTERS_PER_RECORD`]).
     pub dead_letter_users: Vec<usize>,
 }
 
@@ -440,15 +445,42 @@ impl Handler {
             }
         }
         invalid.sort_by_key(|(i, _)| *i);
-        for (i, e) in invalid {
-            let u = &users[i];
-            let source = u.source(records);
-            out.dead_letters.push(OutRecord {
-                partition_key: dead_letter_key(&source),
-                data: output::encode_dead_letter(&e, &source, u.data),
-            });
-            out.dead_letter_inputs.push(u.record);
-            out.dead_letter_users.push(i);
+        // Users are in record order, so each Kinesis record's invalid users are consecutive.
+        for group in invalid.chunk_by(|a, b| users[a.0].record == users[b.0].record) {
+            out.dead_letter_users.extend(group.iter().map(|(i, _)| *i));
+            let record = users[group[0].0].record;
+            if group.len() > MAX_DEAD_LETTERS_PER_RECORD {
+                // Thousands of tiny bad user records in one aggregate would be thousands of
+                // dead-letter writes (S3: one request each): one letter carries the aggregate.
+                let (first, e) = &group[0];
+                let sub = users[*first].in_aggregate.map_or(0, |(k, _)| k);
+                let summary = Invalid::new(
+                    InvalidKind::BadAggregate,
+                    format!(
+                        "{} of this KPL aggregate's user records are invalid (the valid ones were \
+                         scored); the first, sub-record {sub}, is {}: {}",
+                        group.len(),
+                        e.kind.name(),
+                        e.reason
+                    ),
+                );
+                let source = &records[record].source;
+                out.dead_letters.push(OutRecord {
+                    partition_key: dead_letter_key(source),
+                    data: output::encode_dead_letter(&summary, source, &records[record].data),
+                });
+                out.dead_letter_inputs.push(record);
+                continue;
+            }
+            for (i, e) in group {
+                let u = &users[*i];
+                let source = u.source(records);
+                out.dead_letters.push(OutRecord {
+                    partition_key: dead_letter_key(&source),
+                    data: output::encode_dead_letter(e, &source, u.data),
+                });
+                out.dead_letter_inputs.push(u.record);
+            }
         }
         Ok(out)
     }

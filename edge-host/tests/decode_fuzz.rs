@@ -218,3 +218,55 @@ fn the_seeds_themselves_decode() {
     }
     assert!(seeds().len() >= 8);
 }
+
+/// An aggregate packed with thousands of tiny invalid user records gives one dead letter, not
+/// thousands of writes; its valid records are still scored. Up to the limit, one letter each.
+#[test]
+fn an_aggregate_of_many_invalid_records_is_one_dead_letter() {
+    use edge_host::handler::{
+        Backend, Handler, HandlerConfig, RecordIn, MAX_DEAD_LETTERS_PER_RECORD,
+    };
+    let valid = world_cup_records().wrapped[7].clone();
+    let mut handler = Handler::new(
+        Backend::Native(None),
+        common::test_fetched_model(),
+        HandlerConfig::in_memory(),
+    )
+    .unwrap();
+    for (n_invalid, letters) in [
+        (MAX_DEAD_LETTERS_PER_RECORD, MAX_DEAD_LETTERS_PER_RECORD),
+        (5_000, 1),
+    ] {
+        let mut parts = vec![valid.clone()];
+        parts.extend((0..n_invalid).map(|i| format!("x{i}").into_bytes()));
+        parts.push(valid.clone());
+        let data = common::kpl_aggregate(&common::record_batch(&parts, parts.len()));
+        let record = RecordIn {
+            data: data.clone(),
+            source: edge_host::output::Source {
+                sequence_number: "1".into(),
+                ..Default::default()
+            },
+        };
+        let out = handler.process(std::slice::from_ref(&record)).unwrap();
+        assert_eq!(out.predictions.len(), 2, "{n_invalid}");
+        assert_eq!(out.dead_letters.len(), letters, "{n_invalid}");
+        assert_eq!(
+            out.dead_letter_users.len(),
+            n_invalid,
+            "the metrics count them all"
+        );
+        if letters == 1 {
+            let v: serde_json::Value = serde_json::from_slice(&out.dead_letters[0].data).unwrap();
+            let d = &v["dead_letter"];
+            assert_eq!(d["reason_code"], "bad_aggregate");
+            let reason = d["reason"].as_str().unwrap();
+            assert!(
+                reason.starts_with("5000 of this KPL aggregate's user records are invalid")
+                    && reason.contains("sub-record 1, is bad_json"),
+                "{reason}"
+            );
+            assert_eq!(d["data_base64"], edge_host::output::base64(&data).as_str());
+        }
+    }
+}
