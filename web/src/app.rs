@@ -168,8 +168,15 @@ impl AppData {
             };
             self.index.set(Load::Ready(index.clone()));
             let url = format!("{DATA_URL}{}", index.model.file);
+            // The index, the model and its card are uploaded as separate files: during an
+            // upload they may not belong together, and the page must not show one model's
+            // card beside another's xG.
             let model = match fetch_bytes(&url).await {
-                Ok(b) => Model::parse(&b).map_err(|e| format!("{url}: {e}")),
+                Ok(b) => index
+                    .model
+                    .check_size(b.len())
+                    .and_then(|()| Model::parse(&b).map_err(|e| e.to_string()))
+                    .map_err(|e| format!("{url}: {e}")),
                 Err(e) => Err(e),
             };
             self.model.set(match model {
@@ -178,7 +185,10 @@ impl AppData {
             });
             let url = format!("{DATA_URL}{}", index.model_card);
             let card = match fetch_text(&url).await {
-                Ok(t) => ModelCard::parse(&t).map_err(|e| format!("{url}: {e}")),
+                Ok(t) => ModelCard::parse(&t)
+                    .map_err(|e| e.to_string())
+                    .and_then(|c| index.model.check_card(&c).map(|()| c))
+                    .map_err(|e| format!("{url}: {e}")),
                 Err(e) => Err(e),
             };
             self.card.set(match card {

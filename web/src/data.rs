@@ -185,6 +185,34 @@ impl Index {
     }
 }
 
+/// The index, the model and its card are separate files: during an upload they may come from
+/// two exports, and the page must not score with one model and describe another.
+impl IndexModel {
+    /// The model file is as long as the index says.
+    pub fn check_size(&self, n_bytes: usize) -> Result<(), String> {
+        if n_bytes as u64 == self.bytes {
+            Ok(())
+        } else {
+            Err(format!(
+                "{n_bytes} bytes, but the data index says {} (files from two exports?)",
+                self.bytes
+            ))
+        }
+    }
+
+    /// The card describes this model.
+    pub fn check_card(&self, card: &ModelCard) -> Result<(), String> {
+        if card.version == self.version && card.model_bytes == self.bytes {
+            Ok(())
+        } else {
+            Err(format!(
+                "describes model {} ({} bytes), but the page scores {} ({} bytes)",
+                card.version, card.model_bytes, self.version, self.bytes
+            ))
+        }
+    }
+}
+
 /// `[A-Za-z0-9._-]+`, not starting with `.`: a file right in the data folder.
 fn is_plain_file_name(s: &str) -> bool {
     !s.is_empty()
@@ -744,7 +772,20 @@ pub(crate) mod tests {
                 "feature_set_id":"x","feature_names":[]}}"#
             )
         };
-        assert!(ModelCard::parse(&card(&"ab".repeat(32))).is_ok());
+        let good = ModelCard::parse(&card(&"ab".repeat(32))).unwrap();
+        // The card and the model file must be the index's model.
+        let model = IndexModel {
+            version: "m-1".into(),
+            file: "model.xgm".into(),
+            bytes: 9,
+        };
+        assert!(model.check_card(&good).is_ok() && model.check_size(9).is_ok());
+        let other = IndexModel {
+            version: "m-2".into(),
+            ..model.clone()
+        };
+        assert!(other.check_card(&good).unwrap_err().contains("m-2"));
+        assert!(model.check_size(8).unwrap_err().contains("says 9"));
         for bad in ["aé".repeat(16), "ab".repeat(31), "zz".repeat(32)] {
             assert!(
                 matches!(ModelCard::parse(&card(&bad)), Err(DataError::Value(_))),
