@@ -30,7 +30,7 @@ test: ## the whole test suite, as CI runs it (.ci/run)
 quality_checks: ## cargo fmt, clippy -D warnings, terraform fmt, checkov, Terraform setting tests, actionlint
 	bash .ci/quality
 
-train: ## training pipeline on ../shared data → .xgoals/registry, promoted if better (cached by content hash)
+train: ## training pipeline on ../shared data → .xgoals/registry, promoted if at least as good on its test set (cached by content hash)
 	cargo run --release -q -p trainer -- pipeline
 
 build: ## arm64 Lambda zip (target/lambda/edge-host-arm64/bootstrap.zip) and www-dist with the production model
@@ -43,7 +43,7 @@ publish: ## put the local production model into REGISTRY=s3://bucket/prefix and 
 	@if [ -z "$(REGISTRY)" ]; then echo "usage: make publish REGISTRY=s3://bucket/prefix" >&2; exit 2; fi
 	bash infrastructure/scripts/publish.sh "$(REGISTRY)"
 
-deploy: ## terraform init/plan/apply for STAGE (stg|prod) with the built Lambda zip, then upload www-dist (docs/DEPLOY.md)
+deploy: ## terraform init/plan/apply for STAGE (stg|prod) with the built Lambda zip, publish the model, upload www-dist, smoke test (docs/DEPLOY.md)
 	bash infrastructure/scripts/deploy.sh "$(STAGE)"
 
 up: ## start the local stack: moto, streams, registry bucket with the current model, edge-host poll, www-dist server

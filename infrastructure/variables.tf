@@ -196,8 +196,8 @@ variable "model_recheck_s" {
   default     = 60
 
   validation {
-    condition     = var.model_recheck_s >= 1 && var.model_recheck_s <= 86400
-    error_message = "model_recheck_s must be between 1 and 86400."
+    condition     = var.model_recheck_s >= 0 && var.model_recheck_s <= 86400
+    error_message = "model_recheck_s must be between 0 (every invocation) and 86400, as edge-host accepts."
   }
 }
 
@@ -271,7 +271,7 @@ variable "log_retention_days" {
 }
 
 variable "put_max_attempts" {
-  description = "Attempts per PutRecords call before a record is reported in batchItemFailures (XGOALS_PUT_MAX_ATTEMPTS)."
+  description = "Attempts to write each output or dead-letter record, the first included, before it is reported in batchItemFailures (XGOALS_PUT_MAX_ATTEMPTS)."
   type        = number
   default     = 6
 
@@ -287,8 +287,8 @@ variable "drift_window" {
   default     = 5000
 
   validation {
-    condition     = var.drift_window >= 100 && var.drift_window <= 1000000
-    error_message = "drift_window must be between 100 and 1000000."
+    condition     = var.drift_window >= 1 && var.drift_window <= 1000000
+    error_message = "drift_window must be between 1 and 1000000, as edge-host accepts (PSI needs at least 100 records in it)."
   }
 }
 
@@ -393,7 +393,7 @@ variable "on_failure_retention_s" {
 # Alarms
 
 variable "alarm_email" {
-  description = "E-mail address subscribed to the alarm topic (the subscription must be confirmed). Null subscribes nobody; subscribe a pager or chat integration to the topic_arn output instead."
+  description = "E-mail address subscribed to the alarm topic (the subscription must be confirmed). Null subscribes nobody; subscribe a pager or chat integration to the alarm_topic_arn output instead."
   type        = string
   default     = null
 
