@@ -128,10 +128,7 @@ fn load_model(src: &ModelSource) -> Result<(Vec<u8>, String, Option<Value>)> {
             let prod = reg
                 .production()?
                 .with_context(|| format!("registry {loc} has no production model"))?;
-            let bytes = reg.file(&prod.version, "model.xgm")?;
-            let manifest: Value =
-                serde_json::from_slice(&reg.file(&prod.version, "manifest.json")?)
-                    .with_context(|| format!("{loc}: manifest of {} is not JSON", prod.version))?;
+            let (manifest, bytes, _) = reg.verified(&prod.version)?;
             (bytes, prod.version, Some(manifest))
         }
         ModelSource::File { model, manifest } => {

@@ -301,7 +301,15 @@ fn run(cli: Cli) -> Result<()> {
             let reg = trainer::registry::Registry::open(&registry)?;
             match action {
                 RegistryAction::List => {
-                    let prod = reg.production()?.map(|p| p.version);
+                    // A broken alias still lets the versions be listed (and then repaired with
+                    // `promote VERSION --force`).
+                    let prod = match reg.production() {
+                        Ok(p) => p.map(|p| p.version),
+                        Err(e) => {
+                            eprintln!("warning: {e:#} (repair: registry promote VERSION --force)");
+                            None
+                        }
+                    };
                     for v in reg.versions()? {
                         let star = if Some(&v) == prod.as_ref() { "*" } else { " " };
                         let m: serde_json::Value =

@@ -39,10 +39,19 @@ pub fn promote(
     cache_dir: &Path,
     progress: &(dyn Fn(&str) + Sync),
 ) -> Result<Comparison> {
-    let manifest: serde_json::Value = serde_json::from_slice(&reg.file(version, "manifest.json")?)
-        .with_context(|| format!("manifest of {version} in {} is not JSON", reg.describe()))?;
-    let candidate = load_model(reg, version)?;
-    let production: Option<ProductionAlias> = reg.production()?;
+    // The checks the Lambda makes: production must never name a version it would refuse.
+    let (manifest, _, candidate) = reg
+        .verified(version)
+        .context("the candidate cannot be served")?;
+    let production: Option<ProductionAlias> = match reg.production() {
+        Ok(p) => p,
+        // Forcing is how a broken alias is repaired: it is overwritten below.
+        Err(e) if force => {
+            progress(&format!("warning: {e:#}; --force overwrites it"));
+            None
+        }
+        Err(e) => return Err(e),
+    };
     let mut c = Comparison {
         candidate: version.to_string(),
         production: production.as_ref().map(|p| p.version.clone()),

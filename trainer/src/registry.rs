@@ -529,6 +529,30 @@ pub struct Registry {
 }
 
 /// Checks a version string: `[A-Za-z0-9._-]{1,64}`, not `.` or `..`.
+/// What the Lambda checks before it serves a version (edge-host's registry reader): the model's
+/// sha256 is the manifest's `model_sha256`, the manifest's `feature_set_id` is this scorer's,
+/// and the scorer reads the model. Publishing, promotion and the web export check the same, so
+/// production never names a version the Lambda would refuse.
+pub fn check_model_files(manifest: &serde_json::Value, model: &[u8]) -> Result<scorer::Model> {
+    let field = |name: &str| -> Result<&str> {
+        manifest[name]
+            .as_str()
+            .with_context(|| format!("manifest field {name} is missing or not a string"))
+    };
+    let sha = sha256_hex(model);
+    let pinned = field("model_sha256")?;
+    if !sha.eq_ignore_ascii_case(pinned) {
+        bail!("{MODEL_NAME} has sha256 {sha}, but the manifest says model_sha256 {pinned}");
+    }
+    let ours = format!("{:016x}", scorer::FEATURE_SET_ID);
+    let theirs = field("feature_set_id")?;
+    if theirs != ours {
+        bail!("the manifest's feature_set_id {theirs} is not this scorer's {ours}");
+    }
+    scorer::Model::parse(model)
+        .with_context(|| format!("{MODEL_NAME} is not a model this scorer reads"))
+}
+
 pub fn check_version(version: &str) -> Result<()> {
     check_name(version, "version")
 }
@@ -771,21 +795,8 @@ impl Registry {
         check_version(&version)
             .with_context(|| format!("model_version in {}", dir.join(MANIFEST_NAME).display()))?;
         let model = read(MODEL_NAME)?;
-        let sha = sha256_hex(&model);
-        let pinned = field("model_sha256")?;
-        if !sha.eq_ignore_ascii_case(&pinned) {
-            bail!(
-                "{} has sha256 {sha}, but {} says model_sha256 {pinned}",
-                dir.join(MODEL_NAME).display(),
-                dir.join(MANIFEST_NAME).display()
-            );
-        }
-        scorer::Model::parse(&model).with_context(|| {
-            format!(
-                "{} is not a model this scorer reads",
-                dir.join(MODEL_NAME).display()
-            )
-        })?;
+        check_model_files(&manifest, &model)
+            .with_context(|| format!("the model folder {}", dir.display()))?;
 
         let mut names = Vec::new();
         for entry in fs::read_dir(dir).with_context(|| format!("listing {}", dir.display()))? {
@@ -793,7 +804,9 @@ impl Registry {
             let Some(name) = entry.file_name().to_str().map(str::to_string) else {
                 continue;
             };
-            if entry.file_type()?.is_file() && check_file_name(&name).is_ok() {
+            // Through symlinks (a folder may link its model), as the reads below go.
+            let is_file = fs::metadata(entry.path()).is_ok_and(|m| m.is_file());
+            if is_file && check_file_name(&name).is_ok() {
                 names.push(name);
             }
         }
@@ -808,6 +821,19 @@ impl Registry {
         }
         let created = self.publish(&version, &files)?;
         Ok((version, created))
+    }
+
+    /// A version's manifest, model bytes and model, after the checks the Lambda makes before
+    /// serving it ([`check_model_files`]).
+    pub fn verified(&self, version: &str) -> Result<(serde_json::Value, Vec<u8>, scorer::Model)> {
+        let manifest: serde_json::Value =
+            serde_json::from_slice(&self.file(version, MANIFEST_NAME)?).with_context(|| {
+                format!("manifest of {version} in {} is not JSON", self.describe())
+            })?;
+        let bytes = self.file(version, MODEL_NAME)?;
+        let model = check_model_files(&manifest, &bytes)
+            .with_context(|| format!("version {version} in {}", self.describe()))?;
+        Ok((manifest, bytes, model))
     }
 
     fn version_exists(&self, version: &str) -> Result<bool> {
@@ -874,6 +900,7 @@ mod tests {
         let manifest = serde_json::json!({
             "model_version": version,
             "model_sha256": sha256_hex(model),
+            "feature_set_id": format!("{:016x}", scorer::FEATURE_SET_ID),
         });
         fs::write(dir.path().join(MODEL_NAME), model).unwrap();
         fs::write(dir.path().join(MANIFEST_NAME), manifest.to_string()).unwrap();
@@ -928,6 +955,15 @@ mod tests {
         let not_a_model = model_dir(b"hello", "m-3");
         assert!(message(not_a_model.path()).contains("not a model"));
 
+        // Another feature set: the Lambda would refuse it.
+        let other_features = model_dir(&test_model(), "m-6");
+        let manifest = other_features.path().join(MANIFEST_NAME);
+        let mut m: serde_json::Value =
+            serde_json::from_slice(&fs::read(&manifest).unwrap()).unwrap();
+        m["feature_set_id"] = "0123456789abcdef".into();
+        fs::write(&manifest, m.to_string()).unwrap();
+        assert!(message(other_features.path()).contains("feature_set_id 0123456789abcdef"));
+
         let hostile = model_dir(&test_model(), "../escape");
         assert!(message(hostile.path()).contains("model_version"));
 
@@ -944,5 +980,55 @@ mod tests {
         assert!(message(not_json.path()).contains("is not JSON"));
 
         assert!(reg.versions().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_linked_model_is_published_with_its_bytes() {
+        let reg_dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(reg_dir.path().to_str().unwrap()).unwrap();
+        let real = model_dir(&test_model(), "m-7");
+        let linked = tempfile::tempdir().unwrap();
+        fs::copy(
+            real.path().join(MANIFEST_NAME),
+            linked.path().join(MANIFEST_NAME),
+        )
+        .unwrap();
+        std::os::unix::fs::symlink(real.path().join(MODEL_NAME), linked.path().join(MODEL_NAME))
+            .unwrap();
+        assert_eq!(
+            reg.publish_dir(linked.path()).unwrap(),
+            ("m-7".into(), true)
+        );
+        assert_eq!(reg.file("m-7", MODEL_NAME).unwrap(), test_model());
+    }
+
+    #[test]
+    fn a_broken_production_alias_is_repaired_by_a_forced_promote() {
+        let reg_dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(reg_dir.path().to_str().unwrap()).unwrap();
+        reg.publish_dir(model_dir(&test_model(), "m-9").path())
+            .unwrap();
+        fs::write(reg_dir.path().join(PRODUCTION_KEY), "{not json").unwrap();
+        let cache = tempfile::tempdir().unwrap();
+        let promote = |force| crate::promote::promote(&reg, "m-9", force, cache.path(), &|_| {});
+        let e = format!("{:#}", promote(false).unwrap_err());
+        assert!(e.contains("malformed"), "{e}");
+        let c = promote(true).unwrap();
+        assert!(c.promoted && c.forced);
+        assert_eq!(reg.production().unwrap().unwrap().version, "m-9");
+    }
+
+    #[test]
+    fn a_version_the_lambda_would_refuse_is_never_verified() {
+        let reg_dir = tempfile::tempdir().unwrap();
+        let reg = Registry::open(reg_dir.path().to_str().unwrap()).unwrap();
+        let dir = model_dir(&test_model(), "m-8");
+        reg.publish_dir(dir.path()).unwrap();
+        assert!(reg.verified("m-8").is_ok());
+        // The stored model swapped for another valid one (a registry edited by hand).
+        let other = scorer::synth::model(8, 3, 2).to_bytes();
+        fs::write(reg_dir.path().join("versions/m-8").join(MODEL_NAME), &other).unwrap();
+        let e = format!("{:#}", reg.verified("m-8").unwrap_err());
+        assert!(e.contains("m-8") && e.contains("sha256"), "{e}");
     }
 }

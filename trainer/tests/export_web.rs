@@ -141,8 +141,11 @@ fn exports_the_registrys_production_model_with_its_metrics() {
     let v = reg.join("versions/m-test");
     std::fs::create_dir_all(&v).unwrap();
     std::fs::copy(TEST_MODEL, v.join("model.xgm")).unwrap();
+    let model_sha256 = trainer::train::sha256_hex(&std::fs::read(TEST_MODEL).unwrap());
     let manifest = serde_json::json!({
-        "model_version": "m-test", "n_trees": 3, "max_depth": 2, "trained_at_unix_s": 1_700_000_000u64,
+        "model_version": "m-test", "model_sha256": model_sha256,
+        "feature_set_id": format!("{:016x}", scorer::FEATURE_SET_ID),
+        "n_trees": 3, "max_depth": 2, "trained_at_unix_s": 1_700_000_000u64,
         "data": {"competitions": ["World_Cup"], "n_shots": 10, "n_goals": 1},
         "split": {"description": "1 of 1 matches"},
         "metrics": {

@@ -55,7 +55,8 @@ fn pipeline_caches_stages_registers_and_promotes() {
     assert!(ok && list.starts_with("* m-"), "{list}");
     let version = list[2..].split_whitespace().next().unwrap().to_string();
 
-    // A worse candidate: the same manifest with a synthetic (untrained) model.
+    // A worse candidate: the same manifest with a synthetic (untrained) model, pinned by its
+    // own sha256 (a swapped model alone is refused before any comparison, as the Lambda would).
     let bad = d.join("reg/versions/bad");
     std::fs::create_dir_all(&bad).unwrap();
     let good = d.join("reg/versions").join(&version);
@@ -63,11 +64,21 @@ fn pipeline_caches_stages_registers_and_promotes() {
         let f = f.unwrap();
         std::fs::copy(f.path(), bad.join(f.file_name())).unwrap();
     }
-    std::fs::write(
-        bad.join("model.xgm"),
-        scorer::synth::model(1, 20, 4).to_bytes(),
-    )
-    .unwrap();
+    let synthetic = scorer::synth::model(1, 20, 4).to_bytes();
+    std::fs::write(bad.join("model.xgm"), &synthetic).unwrap();
+    let (ok, _, err) = trainer(
+        d,
+        &["registry", "--registry", "reg", "promote", "bad", "--force"],
+    );
+    assert!(
+        !ok && err.contains("cannot be served") && err.contains("sha256"),
+        "{err}"
+    );
+    let manifest_path = bad.join("manifest.json");
+    let mut manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&manifest_path).unwrap()).unwrap();
+    manifest["model_sha256"] = trainer::train::sha256_hex(&synthetic).into();
+    std::fs::write(&manifest_path, manifest.to_string()).unwrap();
     let promote = |version: &str, flag: Option<&str>| {
         let mut args = vec!["registry", "--registry", "reg", "promote", version];
         args.extend(flag);
