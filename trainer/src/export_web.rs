@@ -240,7 +240,12 @@ fn parse_match(m: &Value, team_index: &mut dyn FnMut(u64) -> u32) -> Result<Matc
     };
     let (home_team, away_team) = (team_id(home)?, team_id(away)?);
     ensure!(home_team != away_team, "match {id}: a team plays itself");
-    let duration = m["duration"].as_str().unwrap_or("Regular");
+    // The dataset's three values; anything else would pick the wrong score silently.
+    let duration = match &m["duration"] {
+        Value::Null => "Regular",
+        Value::String(d) if ["Regular", "ExtraTime", "Penalties"].contains(&d.as_str()) => d,
+        other => bail!("match {id}: duration {other} is not Regular, ExtraTime or Penalties"),
+    };
     let date: String = m["dateutc"]
         .as_str()
         .unwrap_or("")

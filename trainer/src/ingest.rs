@@ -94,8 +94,19 @@ fn default_cache_dir() -> PathBuf {
 pub fn load_config(path: &Path) -> Result<IngestConfig> {
     let text = fs::read_to_string(path)
         .with_context(|| format!("reading ingest config {}", path.display()))?;
-    let mut cfg: IngestConfig = toml::from_str(&text)
-        .with_context(|| format!("parsing ingest config {}", path.display()))?;
+    // toml's own message quotes the offending line, which may hold a URL's credentials: give
+    // its reason and position only.
+    let mut cfg: IngestConfig = toml::from_str(&text).map_err(|e| {
+        let line = e
+            .span()
+            .map(|s| text[..s.start.min(text.len())].matches('\n').count() + 1);
+        anyhow::anyhow!(
+            "parsing ingest config {}{}: {}",
+            path.display(),
+            line.map_or(String::new(), |l| format!(", line {l}")),
+            e.message()
+        )
+    })?;
     validate(&cfg).with_context(|| format!("checking ingest config {}", path.display()))?;
     let base = path.parent().unwrap_or(Path::new(""));
     cfg.cache_dir = base.join(&cfg.cache_dir);
@@ -151,8 +162,9 @@ pub fn redact_url(url: &str) -> String {
     };
     let mut out = match base.split_once("://") {
         Some((scheme, rest)) => {
-            let authority_end = rest.find('/').unwrap_or(rest.len());
-            match rest[..authority_end].rfind('@') {
+            // The last '@' before the query ends any credentials, even a password holding an
+            // unencoded '/' (not valid in a URL, but it must not be printed either).
+            match rest.rfind('@') {
                 Some(at) => format!("{scheme}://<redacted>@{}", &rest[at + 1..]),
                 None => base.to_owned(),
             }
@@ -161,6 +173,12 @@ pub fn redact_url(url: &str) -> String {
     };
     if query.is_some() {
         out.push_str("?<redacted>");
+    }
+    // A '?' inside a password ends `base` early; then everything after it is hidden above.
+    if query.is_some_and(|q| q.contains('@')) && !out.contains("<redacted>@") {
+        if let Some((scheme, _)) = base.split_once("://") {
+            return format!("{scheme}://<redacted>");
+        }
     }
     out
 }
@@ -709,6 +727,17 @@ mod tests {
             "http://<redacted>@host:8080/a.json"
         );
         assert_eq!(redact_url("http://host/a.json"), "http://host/a.json");
+        // Unencoded '/' or '?' in a password: nothing of it may show.
+        for url in [
+            "https://user:HUN/TER2@127.0.0.1:9/a.json",
+            "https://user:HUN?TER2@127.0.0.1:9/a.json",
+        ] {
+            let shown = redact_url(url);
+            assert!(
+                !shown.contains("HUN") && !shown.contains("TER2") && !shown.contains("user"),
+                "{shown}"
+            );
+        }
         assert_eq!(
             scrub(
                 "bad uri: http://h/a.json?sig=s3cr3t",
@@ -716,6 +745,21 @@ mod tests {
             ),
             "bad uri: http://h/a.json?<redacted>"
         );
+    }
+
+    #[test]
+    fn a_config_that_does_not_parse_never_shows_its_urls() {
+        let dir = tempfile::tempdir().unwrap();
+        for text in [
+            "sources = [{name = \"a\", location = \"https://user:HUNTER2@h/a.json?X-Amz-Signature=TOPSECRET\", sha256 = 1}]",
+            "[[sources]]\nname = \"a\"\nlocation = \"https://user:HUNTER2@h/a.json?X-Amz-Signature=TOPSECRET",
+        ] {
+            let path = dir.path().join("ingest.toml");
+            fs::write(&path, text).unwrap();
+            let e = format!("{:#}", load_config(&path).unwrap_err());
+            assert!(e.contains("ingest.toml") && e.contains("line"), "{e}");
+            assert!(!e.contains("HUNTER2") && !e.contains("TOPSECRET"), "{e}");
+        }
     }
 
     #[test]

@@ -251,6 +251,16 @@ fn refuses_malformed_and_hostile_data() {
             "not a football score",
         ),
         (
+            r#"[{"wyId": 1, "dateutc": "2018-06-14", "duration": "Bogus", "teamsData": {
+              "1": {"side": "home", "teamId": 1, "score": 1}, "2": {"side": "away", "teamId": 2, "score": 0}}}]"#,
+            "not Regular, ExtraTime or Penalties",
+        ),
+        (
+            r#"[{"wyId": 1, "dateutc": "2018-06-14", "duration": 42, "teamsData": {
+              "1": {"side": "home", "teamId": 1, "score": 1}, "2": {"side": "away", "teamId": 2, "score": 0}}}]"#,
+            "duration 42",
+        ),
+        (
             r#"[{"wyId": 1, "dateutc": "<script>", "teamsData": {
               "1": {"side": "home", "teamId": 1, "score": 1}, "2": {"side": "away", "teamId": 2, "score": 0}}}]"#,
             "YYYY-MM-DD",
