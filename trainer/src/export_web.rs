@@ -475,10 +475,11 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
     let player_names = names(&data_file(&plan.data_dir, "players")?, "shortName")?;
     let (table, _) = ShotTable::load_cached(&events, &plan.cache_dir, progress)?;
 
-    let mut files = Vec::new();
+    // Every file is built and read back before the first is written, so a failed export
+    // leaves the folder as it was (the page checks the files against the index, and a mix of
+    // two exports would be refused).
+    let mut pending: Vec<(String, Vec<u8>)> = Vec::new();
     let mut summaries = Vec::new();
-    std::fs::create_dir_all(&plan.out)
-        .with_context(|| format!("creating {}", plan.out.display()))?;
     for (code, id) in table.competitions.iter().enumerate() {
         let matches = read_json(&data_file(&plan.data_dir, &format!("matches_{id}"))?)?;
         let file = competition_file(
@@ -510,7 +511,6 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
             );
         }
         let rel = format!("competitions/{id}.json");
-        write(&plan.out, &rel, text.as_bytes(), &mut files)?;
         progress(&format!(
             "  {rel}: {} matches, {} shots, {} bytes",
             file.matches.len(),
@@ -523,11 +523,12 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
             shots: file.shots.len(),
             bytes: text.len() as u64,
         });
+        pending.push((rel, text.into_bytes()));
     }
-    write(&plan.out, "model.xgm", &model_bytes, &mut files)?;
+    pending.push(("model.xgm".into(), model_bytes.clone()));
     let card = serde_json::to_string(&model_card(&version, &model_bytes, manifest.as_ref()))?;
     web::data::ModelCard::parse(&card).context("the page cannot read the model card")?;
-    write(&plan.out, "model-card.json", card.as_bytes(), &mut files)?;
+    pending.push(("model-card.json".into(), card.into_bytes()));
     let index = json!({
         "format": FORMAT,
         "model": {"version": version, "file": "model.xgm", "bytes": model_bytes.len()},
@@ -543,7 +544,14 @@ pub fn run(plan: &ExportPlan, progress: &(dyn Fn(&str) + Sync)) -> Result<Export
     });
     let index = serde_json::to_string(&index)?;
     web::data::Index::parse(&index).context("the page cannot read the index")?;
-    write(&plan.out, "index.json", index.as_bytes(), &mut files)?;
+    // The index last: the page reads it first.
+    pending.push(("index.json".into(), index.into_bytes()));
+    std::fs::create_dir_all(&plan.out)
+        .with_context(|| format!("creating {}", plan.out.display()))?;
+    let mut files = Vec::new();
+    for (rel, bytes) in &pending {
+        write(&plan.out, rel, bytes, &mut files)?;
+    }
     Ok(ExportSummary {
         model_version: version,
         model_bytes: model_bytes.len() as u64,

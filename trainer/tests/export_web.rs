@@ -173,11 +173,14 @@ fn exports_the_registrys_production_model_with_its_metrics() {
     assert_eq!(index["model"]["version"], "m-test");
 }
 
-/// Runs an export that must fail; returns stderr. Nothing may claim to be a finished export.
+/// Runs an export that must fail; returns stderr. It may not touch the output folder: no
+/// index where there was none, the same one where there was.
 fn refused(dir: &Path, data: &Path, extra: &[&str]) -> String {
+    let index = dir.join("out/index.json");
+    let before = std::fs::read(&index).ok();
     let (ok, _, stderr) = export(dir, data, extra);
     assert!(!ok, "expected a refusal for {extra:?}");
-    assert!(!dir.join("out/index.json").exists(), "{extra:?}");
+    assert_eq!(std::fs::read(&index).ok(), before, "{extra:?}");
     stderr
 }
 
@@ -222,6 +225,24 @@ fn refuses_malformed_and_hostile_data() {
     let with = |extra: &[&'static str]| -> Vec<&'static str> {
         model.iter().chain(extra).copied().collect()
     };
+
+    // A good export first: every refusal below must leave its files as they are.
+    let (ok, _, stderr) = export(tmp.path(), &data, &with(&["--competition", "World_Cup"]));
+    assert!(ok, "{stderr}");
+    let out = tmp.path().join("out");
+    let files = [
+        "index.json",
+        "model-card.json",
+        "model.xgm",
+        "competitions/World_Cup.json",
+    ];
+    let snapshot = || -> Vec<Vec<u8>> {
+        files
+            .iter()
+            .map(|f| std::fs::read(out.join(f)).unwrap())
+            .collect()
+    };
+    let before = snapshot();
 
     let e = refused(
         tmp.path(),
@@ -288,4 +309,23 @@ fn refuses_malformed_and_hostile_data() {
     std::fs::remove_file(data.join("teams.json.gz")).unwrap();
     let e = refused(tmp.path(), &data, &with(&["--competition", "World_Cup"]));
     assert!(e.contains("no teams.json"), "{e}");
+    assert!(
+        snapshot() == before,
+        "a refused export changed the output folder"
+    );
+
+    // Two competitions, the second broken: the first, fine on its own, is not written either.
+    std::fs::copy(shared("teams.json.gz"), data.join("teams.json.gz")).unwrap();
+    cut(&data, "European_Championship", 1);
+    std::fs::write(data.join("matches_European_Championship.json"), "{not json").unwrap();
+    std::fs::remove_file(out.join("competitions/World_Cup.json")).unwrap();
+    let both = [
+        "--competition",
+        "World_Cup",
+        "--competition",
+        "European_Championship",
+    ];
+    let e = refused(tmp.path(), &data, &with(&both));
+    assert!(e.contains("matches_European_Championship"), "{e}");
+    assert!(!out.join("competitions/World_Cup.json").exists());
 }
