@@ -78,6 +78,12 @@ pub enum RegistryError {
         manifest: String,
         host: String,
     },
+    /// A file larger than any valid one of its kind (refused unread).
+    TooLarge {
+        key: String,
+        bytes: u64,
+        limit: usize,
+    },
 }
 
 impl fmt::Display for RegistryError {
@@ -87,6 +93,10 @@ impl fmt::Display for RegistryError {
             RegistryError::Missing { key } => write!(f, "{key} does not exist"),
             RegistryError::BadJson { key, message } => write!(f, "{key} is malformed: {message}"),
             RegistryError::BadVersion(v) => write!(f, "{v:?} is not a valid version name"),
+            RegistryError::TooLarge { key, bytes, limit } => write!(
+                f,
+                "{key} is at least {bytes} bytes, more than such a file may be ({limit}); not read"
+            ),
             RegistryError::Sha256Mismatch {
                 version,
                 manifest,
@@ -164,17 +174,39 @@ impl Registry {
         }
     }
 
-    /// The bytes at `key`, `None` if there are none.
+    /// The bytes at `key`, `None` if there are none. A file larger than any valid one of its
+    /// kind (`registry_layout::max_bytes`) is refused before it is read.
     pub async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, RegistryError> {
+        let limit = scorer::registry_layout::max_bytes(key.rsplit('/').next().unwrap_or(key));
         match self {
-            Registry::Local(root) => match std::fs::read(root.join(key)) {
-                Ok(bytes) => Ok(Some(bytes)),
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(None),
-                Err(e) => Err(RegistryError::Read {
-                    key: root.join(key).display().to_string(),
+            Registry::Local(root) => {
+                let path = root.join(key);
+                let read_error = |e: std::io::Error| RegistryError::Read {
+                    key: path.display().to_string(),
                     message: e.to_string(),
-                }),
-            },
+                };
+                let file = match std::fs::File::open(&path) {
+                    Ok(f) => f,
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+                    Err(e) => return Err(read_error(e)),
+                };
+                // Read at most one byte past the limit: a device or a growing file has no
+                // trustworthy length.
+                let mut bytes = Vec::new();
+                std::io::Read::read_to_end(
+                    &mut std::io::Read::take(file, limit as u64 + 1),
+                    &mut bytes,
+                )
+                .map_err(read_error)?;
+                if bytes.len() > limit {
+                    return Err(RegistryError::TooLarge {
+                        key: path.display().to_string(),
+                        bytes: bytes.len() as u64,
+                        limit,
+                    });
+                }
+                Ok(Some(bytes))
+            }
             Registry::S3 {
                 client,
                 bucket,
@@ -190,6 +222,13 @@ impl Registry {
                     message,
                 };
                 match client.get_object().bucket(bucket).key(&full).send().await {
+                    Ok(object) if object.content_length.unwrap_or(0) as u64 > limit as u64 => {
+                        Err(RegistryError::TooLarge {
+                            key: format!("s3://{bucket}/{full}"),
+                            bytes: object.content_length.unwrap_or(0) as u64,
+                            limit,
+                        })
+                    }
                     Ok(object) => {
                         let body = object
                             .body
@@ -346,4 +385,42 @@ pub async fn fetch_path(path: &Path) -> Result<FetchedModel, RegistryError> {
         feature_set_id: host_feature_set_id(),
         reference: None,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn local(root: &Path) -> Registry {
+        Registry::parse(root.to_str().unwrap(), || {
+            unreachable!("no S3 for a folder")
+        })
+    }
+
+    #[tokio::test]
+    async fn files_larger_than_their_kind_may_be_are_refused_unread() {
+        let dir = tempfile::tempdir().unwrap();
+        let registry = local(dir.path());
+        // An endless alias (a link to /dev/zero): an error after its limit, not all of memory.
+        std::os::unix::fs::symlink("/dev/zero", dir.path().join(PRODUCTION_KEY)).unwrap();
+        match registry.resolve(&ModelChoice::Production).await {
+            Err(RegistryError::TooLarge { limit, .. }) => {
+                assert_eq!(limit, scorer::registry_layout::MAX_PRODUCTION_BYTES)
+            }
+            other => panic!("{other:?}"),
+        }
+        // A model file over the largest a valid model can be.
+        let v = dir.path().join("versions/v1");
+        std::fs::create_dir_all(&v).unwrap();
+        let model = std::fs::File::create(v.join("model.xgm")).unwrap();
+        model
+            .set_len(scorer::model::MAX_FILE_BYTES as u64 + 1)
+            .unwrap();
+        match registry.get("versions/v1/model.xgm").await {
+            Err(e @ RegistryError::TooLarge { .. }) => {
+                assert!(e.to_string().contains("not read"), "{e}")
+            }
+            other => panic!("{:?}", other.map(|b| b.map(|b| b.len()))),
+        }
+    }
 }

@@ -122,6 +122,12 @@ fn invalid(reason: impl Into<String>) -> ModelError {
 /// per slot.
 pub const MAX_PADDED_SPLITS: usize = 1 << 21;
 
+/// No valid model file is larger: its trees' splits fit the padded slots (16 bytes each, and a
+/// leaf of 4 bytes per slot and tree), each tree adds a 12-byte header, and the header and
+/// feature names take far less than 64 KiB. Readers can refuse a larger file unread.
+pub const MAX_FILE_BYTES: usize =
+    (64 << 10) + MAX_TREES * (12 + 4) + MAX_PADDED_SPLITS * (SPLIT_BYTES + 4);
+
 /// Most distinct thresholds a feature may have for `scorer.wasm`'s vector batch path (it ranks
 /// values in 8 bits); a model with more is scored on the portable path in wasm, with the same
 /// bits but more slowly. Models from the trainer's default 255 bins stay within it.
@@ -625,6 +631,12 @@ impl Model {
 
     /// Parses and validates a model file.
     pub fn parse(bytes: &[u8]) -> Result<Model, ModelError> {
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(invalid(format!(
+                "{} bytes, more than any valid model ({MAX_FILE_BYTES})",
+                bytes.len()
+            )));
+        }
         let mut r = Reader { bytes, pos: 0 };
         if r.take(MAGIC.len())? != MAGIC {
             return Err(ModelError::BadMagic);
@@ -1853,6 +1865,9 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        // Larger than any valid model: refused before any field is read.
+        let e = Model::parse(&vec![0; MAX_FILE_BYTES + 1]).unwrap_err();
+        assert!(e.to_string().contains("more than any valid model"), "{e}");
         // 65,535 declared names in a short file: truncated, not 65,535 strings.
         let mut names = bytes[..MAGIC.len() + 12].to_vec();
         names.extend_from_slice(&u16::MAX.to_le_bytes());

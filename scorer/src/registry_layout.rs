@@ -22,6 +22,22 @@ pub const VERSIONS_DIR: &str = "versions";
 /// Longest version string or file name.
 pub const MAX_NAME_LEN: usize = 64;
 
+/// Largest production alias a reader takes (it is a few hundred bytes).
+pub const MAX_PRODUCTION_BYTES: usize = 64 << 10;
+/// Largest manifest a reader takes (the trainer's are tens of KB).
+pub const MAX_MANIFEST_BYTES: usize = 16 << 20;
+
+/// The most bytes a reader takes of `name` (a key's last part): more could not be valid, and a
+/// reader that loaded it whole could run out of memory (the Lambda rechecks production
+/// while it serves).
+pub fn max_bytes(name: &str) -> usize {
+    match name {
+        PRODUCTION_KEY => MAX_PRODUCTION_BYTES,
+        MANIFEST_NAME => MAX_MANIFEST_BYTES,
+        _ => crate::model::MAX_FILE_BYTES,
+    }
+}
+
 /// Whether `name` is an allowed version string or file name: `[A-Za-z0-9._-]{1,64}`, not `.`
 /// or `..`.
 pub fn is_valid_name(name: &str) -> bool {

@@ -61,6 +61,19 @@ pub trait Store: Send + Sync {
 
 /// Checks a store key: non-empty `/`-separated components, none of them empty, `.` or `..`,
 /// no backslash, NUL or leading `/`.
+/// The most bytes a registry file may have (`registry_layout::max_bytes` of its name).
+fn max_bytes_of(key: &str) -> usize {
+    scorer::registry_layout::max_bytes(key.rsplit('/').next().unwrap_or(key))
+}
+
+/// An error for a file larger than any valid one of its kind (refused before it is read).
+fn check_size(key: &str, bytes: u64, limit: usize) -> Result<()> {
+    if bytes > limit as u64 {
+        bail!("{key} is at least {bytes} bytes, more than such a file may be ({limit}); not read");
+    }
+    Ok(())
+}
+
 fn check_key(key: &str) -> Result<()> {
     if key.is_empty() {
         bail!("empty registry key");
@@ -159,11 +172,19 @@ impl LocalStore {
 impl Store for LocalStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let path = self.path_of(key)?;
-        match fs::read(&path) {
-            Ok(bytes) => Ok(Some(bytes)),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-            Err(e) => Err(e).with_context(|| format!("reading {key} from {}", self.describe())),
-        }
+        let context = || format!("reading {key} from {}", self.describe());
+        let file = match fs::File::open(&path) {
+            Ok(f) => f,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e).with_context(context),
+        };
+        // At most one byte past the limit: a device or a growing file has no trustworthy size.
+        let limit = max_bytes_of(key);
+        let mut bytes = Vec::new();
+        io::Read::read_to_end(&mut io::Read::take(file, limit as u64 + 1), &mut bytes)
+            .with_context(context)?;
+        check_size(key, bytes.len() as u64, limit)?;
+        Ok(Some(bytes))
     }
 
     fn put(&self, key: &str, bytes: &[u8]) -> Result<()> {
@@ -405,6 +426,12 @@ impl Store for S3Store {
                     return Err(sdk_error(e)).with_context(context);
                 }
             };
+            check_size(
+                key,
+                output.content_length.unwrap_or(0).max(0) as u64,
+                max_bytes_of(key),
+            )
+            .with_context(context)?;
             let body = output
                 .body
                 .collect()

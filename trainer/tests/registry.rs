@@ -187,6 +187,13 @@ fn local_registry() {
     assert!(leftovers.is_empty(), "{leftovers:?}");
     assert!(root.join("versions/v1/model.xgm").is_file());
     assert!(root.join("production.json").is_file());
+
+    // An endless production alias (a link to /dev/zero) is refused after its limit, not read
+    // until memory runs out.
+    std::fs::remove_file(root.join("production.json")).unwrap();
+    std::os::unix::fs::symlink("/dev/zero", root.join("production.json")).unwrap();
+    let e = format!("{:#}", open().get("production.json").unwrap_err());
+    assert!(e.contains("more than such a file may be"), "{e}");
 }
 
 #[test]
