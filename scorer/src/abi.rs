@@ -137,33 +137,36 @@ mod exports {
         if ptr == 0 {
             return;
         }
-        let known = STATE.with(|s| {
+        // Only what the live list holds is freed; anything else is named in the last error.
+        let freed = STATE.with(|s| {
             let mut s = s.borrow_mut();
-            match s.live.iter().position(|&(p, _)| p == ptr) {
+            let found = s.live.iter().position(|&(p, _)| p == ptr);
+            match found {
                 Some(k) if s.live[k].1 == len => {
                     s.live.swap_remove(k);
-                    Ok(())
+                    true
                 }
-                Some(k) => Err(format!(
-                    "xg_free({ptr}, {len}): that block was allocated with {} bytes; not freed",
-                    s.live[k].1
-                )),
-                None => Err(format!(
-                    "xg_free({ptr}, {len}): not a block xg_alloc handed out (or freed already)"
-                )),
+                Some(k) => {
+                    s.last_error = format!(
+                        "xg_free({ptr}, {len}): that block was allocated with {} bytes; not freed",
+                        s.live[k].1
+                    );
+                    false
+                }
+                None => {
+                    s.last_error = format!(
+                        "xg_free({ptr}, {len}): not a block xg_alloc handed out (or freed already)"
+                    );
+                    false
+                }
             }
         });
-        match known {
-            Ok(()) => {
-                let layout = Layout::from_size_align(len.max(1) as usize, ALIGN)
-                    .expect("xg_alloc made this layout");
-                // SAFETY: `ptr` came from `xg_alloc(len)` (the live map says so) with this
-                // layout, and is not freed yet (it leaves the map here).
-                unsafe { dealloc(ptr as usize as *mut u8, layout) }
-            }
-            Err(message) => {
-                fail(0, message);
-            }
+        if freed {
+            let layout = Layout::from_size_align(len.max(1) as usize, ALIGN)
+                .expect("xg_alloc made this layout");
+            // SAFETY: `ptr` came from `xg_alloc(len)` with this layout (the live list says so)
+            // and is not freed yet (it has just left the list).
+            unsafe { dealloc(ptr as usize as *mut u8, layout) }
         }
     }
 
