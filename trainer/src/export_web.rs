@@ -128,8 +128,9 @@ fn load_model(src: &ModelSource) -> Result<(Vec<u8>, String, Option<Value>)> {
             let prod = reg
                 .production()?
                 .with_context(|| format!("registry {loc} has no production model"))?;
+            // Verified as the Lambda would (the scorer parses it there).
             let (manifest, bytes, _) = reg.verified(&prod.version)?;
-            (bytes, prod.version, Some(manifest))
+            return Ok((bytes, prod.version, Some(manifest)));
         }
         ModelSource::File { model, manifest } => {
             let bytes =
