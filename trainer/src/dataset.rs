@@ -29,15 +29,10 @@ pub struct ShotRow {
 }
 
 impl ShotRow {
-    /// Minute of the match (0-based), counting 45 minutes per half and 15 per extra-time half.
+    /// Minute of the match (0-based), counting 45 minutes per half and 15 per extra-time half
+    /// (the page's match clock, `web::data::period_minutes`).
     pub fn minute(&self) -> f32 {
-        let offset = match self.period {
-            1 => 0.0,
-            2 => 45.0,
-            3 => 90.0,
-            _ => 105.0,
-        };
-        offset + self.event_sec / 60.0
+        web::data::period_minutes(self.period).0 as f32 + self.event_sec / 60.0
     }
 }
 

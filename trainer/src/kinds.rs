@@ -28,6 +28,10 @@ pub struct KindChoice {
     pub used: bool,
 }
 
+/// Levels that routing by shot kind can put above the main model's trees: one split for
+/// penalties and one for direct free kicks ([`gated`] each adds one).
+pub const KIND_ROUTING_LEVELS: usize = 2;
+
 fn flag_index(name: &str) -> u16 {
     features::index_of(name).expect("kind flag is a feature") as u16
 }

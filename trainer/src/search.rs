@@ -6,6 +6,7 @@
 
 use crate::bins::{BinRow, Bins};
 use crate::boost::{self, Fitted, Params, Rows};
+use crate::kinds::KIND_ROUTING_LEVELS;
 use anyhow::{bail, Context as _, Result};
 use scorer::features::N_FEATURES;
 use scorer::synth::Rng;
@@ -78,9 +79,6 @@ impl Range {
 }
 
 /// The default space shipped with the trainer.
-/// Levels that routing by shot kind puts above the main model's trees (penalties, then direct
-/// free kicks; see `kinds`).
-const KIND_ROUTING_LEVELS: usize = 2;
 /// Deepest trees a search may grow: with the routing levels above them they must stay within
 /// the scorer's limit, or the model would be refused only after the whole search.
 const MAX_SEARCH_DEPTH: u32 = (scorer::model::MAX_DEPTH - KIND_ROUTING_LEVELS) as u32;
