@@ -330,12 +330,15 @@ pub struct Model {
     nodes: Vec<u32>,
     leaves: Vec<f32>,
     cuts: Cuts,
-    /// The vector evaluator's copy of `nodes` (empty when it cannot run this model).
-    #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+    /// The AVX2 evaluator's copy of `nodes` (empty when it cannot run this model).
+    #[cfg(target_arch = "x86_64")]
     wide: vector::Wide,
     /// The one-shot vector evaluator's layout (empty when it cannot run this model).
     #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
     lanes: lanes::Lanes,
+    /// The wasm block evaluator's layout (empty when it cannot run this model).
+    #[cfg(target_arch = "wasm32")]
+    planes: planes::Planes,
 }
 
 /// One tree's slice of the evaluation layout while it is being filled.
@@ -422,16 +425,12 @@ impl Model {
         }
         #[allow(unused_mut)] // only the relaxed-simd wasm build adds to it
         let mut model = Model {
-            #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-            wide: vector::Wide::new::<blocks::Lane>(
-                &nodes,
-                &cuts,
-                &eval,
-                blocks::BLOCK,
-                blocks::ORDER,
-            ),
+            #[cfg(target_arch = "x86_64")]
+            wide: vector::Wide::new::<avx2::Lane>(&nodes, &cuts, avx2::BLOCK),
             #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
             lanes: lanes::Lanes::default(),
+            #[cfg(target_arch = "wasm32")]
+            planes: planes::Planes::default(),
             base_score,
             trees,
             eval,
@@ -442,6 +441,10 @@ impl Model {
         #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
         {
             model.lanes = lanes::Lanes::new(&model);
+        }
+        #[cfg(target_arch = "wasm32")]
+        {
+            model.planes = planes::Planes::new(&model);
         }
         Ok(model)
     }
@@ -566,19 +569,24 @@ impl Model {
 
     /// Probabilities for many rows; bit-identical to calling [`Model::predict`] on each.
     ///
-    /// On x86-64 CPUs with AVX2 and in wasm (simd128) whole blocks of rows go through a
-    /// vector evaluator (see the `avx2` and `simd128` modules); the rest, and other targets,
+    /// On x86-64 CPUs with AVX2 and in wasm (simd128) blocks of rows go through a vector
+    /// evaluator (see the `avx2` and `planes` modules); the rest, and other targets,
     /// take [`Model::predict_batch_portable`].
     ///
     /// # Panics
     /// If `out` is shorter than `rows`.
     pub fn predict_batch(&self, rows: &[FeatureRow], out: &mut [f32]) {
         assert!(out.len() >= rows.len(), "output shorter than input");
-        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-        if self.wide.ready(&self.nodes) && blocks::available() {
-            // SAFETY: the CPU or engine has the evaluator's features (`available`), and the
-            // ranks fit in 16 bits (`ready`).
-            let done = unsafe { blocks::predict_blocks(self, rows, out) };
+        #[cfg(target_arch = "wasm32")]
+        if self.planes.ready() {
+            // SAFETY: the layout is ready.
+            let done = unsafe { planes::predict_blocks(self, rows, out) };
+            return self.predict_batch_portable(&rows[done..], &mut out[done..]);
+        }
+        #[cfg(target_arch = "x86_64")]
+        if self.wide.ready(&self.nodes) && avx2::available() {
+            // SAFETY: the CPU has AVX2 (`available`), and the ranks fit in 16 bits (`ready`).
+            let done = unsafe { avx2::predict_blocks(self, rows, out) };
             return self.predict_batch_portable(&rows[done..], &mut out[done..]);
         }
         self.predict_batch_portable(rows, out)
@@ -783,12 +791,6 @@ pub fn logistic(margin: f32) -> f32 {
     1.0 / (1.0 + libm::expf(-m))
 }
 
-/// This target's block evaluator (see the `vector` module).
-#[cfg(target_arch = "x86_64")]
-use avx2 as blocks;
-#[cfg(target_arch = "wasm32")]
-use simd128 as blocks;
-
 /// The AVX2 evaluator (x86-64 only, chosen at run time). The portable code above is the
 /// reference: the tests compare the two bit for bit.
 ///
@@ -813,8 +815,6 @@ mod avx2 {
     const VECS: usize = 4;
     /// Rows per block.
     pub(super) const BLOCK: usize = 16 * VECS;
-    /// The order of the splits in [`super::vector::Wide`] that this evaluator reads.
-    pub(super) const ORDER: super::vector::Order = super::vector::Order::BreadthFirst;
     /// The rank lanes: sixteen rows to a register.
     pub(super) type Lane = i16;
 
@@ -975,25 +975,29 @@ mod avx2 {
     }
 }
 
-/// What the two vector evaluators (`avx2` on x86-64, `simd128` in wasm) share: the ranks of a
-/// block of rows stored slot-major in narrow signed lanes ([`vector::Lane`]: 16-bit for AVX2, 8-bit
-/// for simd128), each split as a `[u32; 2]` (its key repeated in every lane of the first word,
-/// so one broadcast puts it in every lane; the byte offset of its slot's ranks in the block in
-/// the second), and the loop over whole blocks.
+/// What the vector evaluators share: the deepest tree they evaluate with vectors, and ranks
+/// and keys in narrow signed lanes ([`vector::Lane`]: 16-bit for `avx2`, 8-bit for scorer.wasm's
+/// one-shot evaluator `lanes`). For `avx2`, also the layout of a block: the ranks of its rows
+/// stored slot-major, each split as a `[u32; 2]` (its key repeated in every lane of the first
+/// word, so one broadcast puts it in every lane; the byte offset of its slot's ranks in the
+/// block in the second), and the loop over whole blocks.
 #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
 mod vector {
-    use super::{
-        logistic, Cuts, EvalTree, FeatureRow, Model, RankRow, MISSING_RIGHT, NAN_RIGHT, RANK_SLOTS,
-        SLOT_BITS, SLOT_MASK,
-    };
+    #[cfg(any(target_arch = "x86_64", feature = "relaxed-simd"))]
+    use super::MISSING_RIGHT;
+    #[cfg(target_arch = "x86_64")]
+    use super::{logistic, Cuts, FeatureRow, Model, RankRow, NAN_RIGHT, RANK_SLOTS};
+    #[cfg(target_arch = "x86_64")]
+    use super::{SLOT_BITS, SLOT_MASK};
 
-    /// Deepest tree evaluated with vectors; deeper ones take the scalar walk inside the block
+    /// Deepest tree evaluated with vectors; deeper ones take the scalar walk in their place
     /// (the bottom-up cost doubles per level).
     pub(super) const MAX_DEPTH: u32 = 6;
 
     /// A rank or key in one vector lane. Compares are signed (the only kind both instruction
     /// sets have for every width), so every key, every rank and the missing-right rank map to
     /// lanes whose signed order is their order as integers.
+    #[cfg(any(target_arch = "x86_64", feature = "relaxed-simd"))]
     pub(super) trait Lane: Copy + Default {
         /// Most distinct thresholds per feature: keys and ranks (both at most the feature's
         /// number of thresholds) then stay below the missing-right rank's lane.
@@ -1005,6 +1009,7 @@ mod vector {
     }
 
     /// 16-bit lanes: integers as they are; the missing-right rank is `i16::MAX`.
+    #[cfg(target_arch = "x86_64")]
     impl Lane for i16 {
         const MAX_CUTS: usize = i16::MAX as usize - 1;
         fn of_rank(rank: u32) -> i16 {
@@ -1024,6 +1029,7 @@ mod vector {
     /// 8-bit lanes: `0..=255` shifted down by 128; the missing-right rank is 255 (`i8::MAX`).
     /// Models from the trainer fit: it bins every feature into at most 255 bins, so a feature
     /// has at most 254 thresholds.
+    #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
     impl Lane for i8 {
         const MAX_CUTS: usize = super::WASM_VECTOR_MAX_THRESHOLDS;
         fn of_rank(rank: u32) -> i8 {
@@ -1038,64 +1044,23 @@ mod vector {
         }
     }
 
-    /// The order of each tree's splits in [`Wide`].
-    #[allow(dead_code)] // each target uses one
-    pub(super) enum Order {
-        /// As in `Model::nodes`: breadth-first.
-        BreadthFirst,
-        /// For trees of depth 4 to [`MAX_DEPTH`]: the splits above level `depth − 3`
-        /// breadth-first, then each depth-3 subtree below them, left to right, its 7 splits
-        /// breadth-first (so a loop can take the subtrees one after another). Other trees
-        /// breadth-first.
-        Subtrees,
-    }
-
-    /// The breadth-first slots of a complete tree of `depth` in [`Order::Subtrees`] order.
-    pub(super) fn subtree_order(depth: u32) -> Vec<usize> {
-        let n = (1usize << depth) - 1;
-        if !(4..=MAX_DEPTH).contains(&depth) {
-            return (0..n).collect();
-        }
-        let top = (1usize << (depth - 3)) - 1;
-        let mut out: Vec<usize> = (0..top).collect();
-        for root in top..=2 * top {
-            let (l1, l2) = (2 * root + 1, 4 * root + 3);
-            out.extend([root, l1, l1 + 1, l2, l2 + 1, l2 + 2, l2 + 3]);
-        }
-        out
-    }
-
-    /// The splits in the vector evaluators' form (see the module documentation); empty when
-    /// a feature has more thresholds than the evaluator's lanes can rank.
+    /// The splits in the block evaluator's form (see the module documentation), breadth-first
+    /// as in `Model::nodes`; empty when a feature has more thresholds than the evaluator's
+    /// lanes can rank.
+    #[cfg(target_arch = "x86_64")]
     #[derive(Debug, Clone)]
     pub(super) struct Wide(pub(super) Vec<[u32; 2]>);
 
+    #[cfg(target_arch = "x86_64")]
     impl Wide {
-        /// The layout for an evaluator with lanes `L`, blocks of `block_rows` rows, and splits
-        /// in `order`.
-        pub(super) fn new<L: Lane>(
-            nodes: &[u32],
-            cuts: &Cuts,
-            eval: &[EvalTree],
-            block_rows: usize,
-            order: Order,
-        ) -> Wide {
+        /// The layout for an evaluator with lanes `L` and blocks of `block_rows` rows.
+        pub(super) fn new<L: Lane>(nodes: &[u32], cuts: &Cuts, block_rows: usize) -> Wide {
             if cuts.max_len() > L::MAX_CUTS {
                 return Wide(Vec::new());
             }
             let slot_bytes = (block_rows * core::mem::size_of::<L>()) as u32;
             let wide = |n: u32| [L::key_word(n >> SLOT_BITS), (n & SLOT_MASK) * slot_bytes];
-            let mut out = Vec::with_capacity(nodes.len());
-            for e in eval {
-                let tree = &nodes[e.node_off..e.node_off + e.n_splits()];
-                match order {
-                    Order::BreadthFirst => out.extend(tree.iter().map(|&n| wide(n))),
-                    Order::Subtrees => {
-                        out.extend(subtree_order(e.depth).into_iter().map(|i| wide(tree[i])))
-                    }
-                }
-            }
-            Wide(out)
+            Wide(nodes.iter().map(|&n| wide(n)).collect())
         }
 
         /// Whether the model fits the vector evaluators.
@@ -1106,12 +1071,14 @@ mod vector {
 
     /// The rank rows of a block, computed on first use: only trees deeper than [`MAX_DEPTH`]
     /// (walked row by row) need them.
+    #[cfg(target_arch = "x86_64")]
     pub(super) struct RowRanks<'a, const BLOCK: usize> {
         cuts: &'a Cuts,
         rows: &'a [FeatureRow; BLOCK],
         ranks: Option<Box<[RankRow; BLOCK]>>,
     }
 
+    #[cfg(target_arch = "x86_64")]
     impl<const BLOCK: usize> RowRanks<'_, BLOCK> {
         pub(super) fn get(&mut self) -> &[RankRow; BLOCK] {
             self.ranks
@@ -1122,6 +1089,7 @@ mod vector {
     /// Scores the first `rows.len() / BLOCK * BLOCK` rows, a block at a time through
     /// `margins(ranks, row_ranks)` (`ranks[slot * BLOCK + row]` in lanes `L`), and returns how
     /// many rows that was. Inlined, so it is compiled with the caller's target features.
+    #[cfg(target_arch = "x86_64")]
     #[inline(always)]
     pub(super) fn predict_blocks<const BLOCK: usize, L: Lane>(
         m: &Model,
@@ -1160,310 +1128,9 @@ mod vector {
 #[cfg(all(target_arch = "wasm32", feature = "relaxed-simd"))]
 mod lanes;
 
-/// The block evaluator of `scorer.wasm` (and of the wasm the web app links): the `avx2`
-/// module's bottom-up scheme on wasm's 128-bit vectors with 8-bit ranks: sixteen rows to a
-/// vector, two vectors to a block of 32 rows.
-///
-/// 8-bit lanes, not 16 as in `avx2`, for two reasons: a vector holds twice the rows, and the
-/// engines turn `v128.bitselect` into one blend instruction only when its mask comes straight
-/// from an `i8x16` compare (wasmtime 48 lowers it to `pblendvb` then, and to and/andnot/or
-/// after a compare of wider lanes, which reaches it through a bitcast). The price is the
-/// model: every feature may have at most 254 distinct thresholds ([`vector::Lane`]), which the
-/// trainer's models always meet (at most 255 bins per feature); others take the portable
-/// path.
-///
-/// Written for Cranelift rather than for LLVM: Cranelift computes each compare and blend just
-/// before a load, store or branch first needs it, so in a fully unrolled depth-6 tree (as in
-/// `avx2`) every loaded vector stays live to the end and spills. Here a depth-6 tree is a loop
-/// over its eight depth-3 subtrees (7 splits each, unrolled; [`vector::Order::Subtrees`]
-/// stores their splits consecutively; each subtree's halves pass through memory), whose
-/// results are then picked by the 7 splits above them. That bottom-up code
-/// ([`simd128::positions`]) is generic over what the lanes hold ([`simd128::Splits`]): the
-/// rows of a block here, sixteen trees for one row in `lanes`. Measured in wasmtime 48 on the
-/// benchmark model: see `docs/BENCHMARKS.md`.
+/// scorer.wasm's block evaluator (128 rows to a vector, one bit each; see the module).
 #[cfg(target_arch = "wasm32")]
-mod simd128 {
-    use super::vector::{RowRanks, MAX_DEPTH};
-    use super::{FeatureRow, Model};
-    use core::arch::wasm32::*;
-    use core::mem::MaybeUninit;
-
-    /// Sixteen-row vectors per block.
-    const VECS: usize = 2;
-    /// Rows per block.
-    pub(super) const BLOCK: usize = 16 * VECS;
-    /// The order of the splits in [`super::vector::Wide`] that this evaluator reads.
-    pub(super) const ORDER: super::vector::Order = super::vector::Order::Subtrees;
-    /// The rank lanes: sixteen rows to a vector.
-    pub(super) type Lane = i8;
-
-    /// Always: simd128 is part of wasm 2.0, and an engine without it refuses the module when
-    /// it validates it, so no code runs where the feature is missing.
-    pub(super) fn available() -> bool {
-        true
-    }
-
-    /// One all-ones/all-zeros 8-bit lane per row of the block.
-    type Masks = [v128; VECS];
-
-    /// [`super::vector::predict_blocks`] through this evaluator, compiled for simd128 as a
-    /// whole.
-    ///
-    /// # Safety
-    /// The model's vector layout must be ready.
-    #[target_feature(enable = "simd128")]
-    pub(super) unsafe fn predict_blocks(m: &Model, rows: &[FeatureRow], out: &mut [f32]) -> usize {
-        super::vector::predict_blocks(m, rows, out, |ranks, row_ranks| {
-            // SAFETY: as this function's caller guarantees.
-            unsafe { margins(m, ranks, row_ranks) }
-        })
-    }
-
-    /// Lane vectors of 0, 1, …, 7. Read with `read_volatile` in [`pair`], so LLVM cannot see
-    /// the constants: when it can, it rewrites `position + mask` as a select between two
-    /// constant vectors, which costs Cranelift more operations and reloads than one add.
-    static POSITIONS: [v128; 8] = {
-        let mut t = [i8x16_splat_const(0); 8];
-        let mut i = 0;
-        while i < 8 {
-            t[i] = i8x16_splat_const(i as i8);
-            i += 1;
-        }
-        t
-    };
-
-    const fn i8x16_splat_const(p: i8) -> v128 {
-        i8x16(p, p, p, p, p, p, p, p, p, p, p, p, p, p, p, p)
-    }
-
-    /// The splits that the bottom-up evaluation compares, `V` vectors of sixteen 8-bit lanes
-    /// at a time: the splits of one tree against the rows of a block ([`BlockSplits`]), or
-    /// those of sixteen trees, one per lane, against one row (`lanes`).
-    pub(super) trait Splits<const V: usize> {
-        /// One split's data.
-        type Node;
-
-        /// All-ones in the lanes that `node` sends left.
-        ///
-        /// # Safety
-        /// `node` points at a split of the layout this reads.
-        unsafe fn compare(&self, node: *const Self::Node) -> [v128; V];
-    }
-
-    /// A tree's splits in [`super::vector::Wide`] against the ranks of a block's rows.
-    struct BlockSplits(*const u8);
-
-    impl Splits<VECS> for BlockSplits {
-        type Node = [u32; 2];
-
-        #[inline(always)]
-        unsafe fn compare(&self, node: *const [u32; 2]) -> Masks {
-            // SAFETY: as the caller guarantees; the second word is a byte offset of a slot's
-            // BLOCK ranks.
-            unsafe {
-                let key = v128_load32_splat(node.cast());
-                let at = self.0.add((*node)[1] as usize);
-                core::array::from_fn(|v| i8x16_gt(key, v128_load(at.add(16 * v).cast())))
-            }
-        }
-    }
-
-    /// Per lane, `l` where `left` is set, else `r`. `left` must come straight from a compare
-    /// for the engine to use one blend instruction.
-    #[inline(always)]
-    fn select<const V: usize>(l: [v128; V], r: [v128; V], left: [v128; V]) -> [v128; V] {
-        core::array::from_fn(|v| v128_bitselect(l[v], r[v], left[v]))
-    }
-
-    /// For a split directly above the bottom level whose right leaf is at `right` (< 8): the
-    /// leaf position each lane reaches (`right − 1` where it goes left).
-    ///
-    /// # Safety
-    /// As [`Splits::compare`]; `right < 8`.
-    #[inline(always)]
-    unsafe fn pair<const V: usize, S: Splits<V>>(
-        s: &S,
-        node: *const S::Node,
-        right: usize,
-    ) -> [v128; V] {
-        // SAFETY: as the caller guarantees; `right` indexes POSITIONS.
-        unsafe {
-            let left = s.compare(node);
-            let right = core::ptr::read_volatile(&POSITIONS[right]);
-            core::array::from_fn(|v| i8x16_add(right, left[v]))
-        }
-    }
-
-    /// A subtree of depth 2 whose 3 splits are at `p` breadth-first: positions 0 to 3.
-    ///
-    /// # Safety
-    /// As [`Splits::compare`], for `p` and the next 2 splits.
-    #[inline(always)]
-    unsafe fn subtree_2<const V: usize, S: Splits<V>>(s: &S, p: *const S::Node) -> [v128; V] {
-        // SAFETY: as the caller guarantees.
-        unsafe { select(pair(s, p.add(1), 1), pair(s, p.add(2), 3), s.compare(p)) }
-    }
-
-    /// `m`, passed through memory. Cranelift computes a value where a load, store or branch
-    /// first needs it, so without this a subtree's compares and blends would all wait until
-    /// after its last load, with every loaded vector live (and spilled) until then; the store
-    /// here makes the work above it happen first.
-    #[inline(always)]
-    fn settle<const V: usize>(m: [v128; V]) -> [v128; V] {
-        let slot = m;
-        // SAFETY: `slot` is a live, aligned local.
-        unsafe { core::ptr::read_volatile(&slot) }
-    }
-
-    /// A subtree of depth 3 whose 7 splits are at `p` breadth-first: positions 0 to 7.
-    ///
-    /// # Safety
-    /// As [`Splits::compare`], for `p` and the next 6 splits.
-    #[inline(always)]
-    unsafe fn subtree_3<const V: usize, S: Splits<V>>(s: &S, p: *const S::Node) -> [v128; V] {
-        // SAFETY: as the caller guarantees.
-        unsafe {
-            let l = settle(select(
-                pair(s, p.add(3), 1),
-                pair(s, p.add(4), 3),
-                s.compare(p.add(1)),
-            ));
-            let r = settle(select(
-                pair(s, p.add(5), 5),
-                pair(s, p.add(6), 7),
-                s.compare(p.add(2)),
-            ));
-            select(l, r, s.compare(p))
-        }
-    }
-
-    /// The bottom-level position (0 to 2^depth − 1) of the leaf each lane reaches in a
-    /// complete tree of `depth` ≤ [`MAX_DEPTH`] whose splits start at `tree` in
-    /// [`super::vector::Order::Subtrees`] order.
-    ///
-    /// # Safety
-    /// As [`Splits::compare`], for the 2^depth − 1 splits from `tree` on.
-    #[inline(always)]
-    pub(super) unsafe fn positions<const V: usize, S: Splits<V>>(
-        s: &S,
-        tree: *const S::Node,
-        depth: u32,
-    ) -> [v128; V] {
-        // SAFETY: as the caller guarantees.
-        unsafe {
-            match depth {
-                0 => [i8x16_splat(0); V],
-                1 => pair(s, tree, 1),
-                2 => subtree_2(s, tree),
-                3 => subtree_3(s, tree),
-                depth => {
-                    // The depth-3 subtrees, each offset to its own eight leaves. Not zeroed
-                    // first: a zeroed array is a `memory.fill`, which wasmtime runs as a call.
-                    let mut subtrees = [const { MaybeUninit::<[v128; V]>::uninit() }; 8];
-                    let top = (1usize << (depth - 3)) - 1;
-                    let mut first = i8x16_splat(0);
-                    for (k, sub) in subtrees[..=top].iter_mut().enumerate() {
-                        // The subtree's address passes through memory, so that LLVM keeps
-                        // each split's offset in its load (where Cranelift folds it into the
-                        // address) instead of adding it to a strength-reduced pointer first.
-                        let p = core::ptr::read_volatile(&tree.add(top + 7 * k));
-                        let local = subtree_3(s, p);
-                        sub.write(core::array::from_fn(|v| i8x16_add(local[v], first)));
-                        first = i8x16_add(first, i8x16_splat(8));
-                    }
-                    // SAFETY: the loop wrote the first top + 1 = 2^(depth − 3) subtrees, all
-                    // that the picks below read.
-                    let st = |k: usize| subtrees[k].assume_init();
-                    // The splits above them pick one per lane.
-                    let pick =
-                        |i: usize, l: [v128; V], r: [v128; V]| select(l, r, s.compare(tree.add(i)));
-                    match depth {
-                        4 => pick(0, st(0), st(1)),
-                        5 => pick(0, pick(1, st(0), st(1)), pick(2, st(2), st(3))),
-                        _ => pick(
-                            0,
-                            pick(1, pick(3, st(0), st(1)), pick(4, st(2), st(3))),
-                            pick(2, pick(5, st(4), st(5)), pick(6, st(6), st(7))),
-                        ),
-                    }
-                }
-            }
-        }
-    }
-
-    /// The leaves at the positions in lanes `A`, `B`, `C` and `D` of `pos`.
-    ///
-    /// # Safety
-    /// Those positions index `leaves`.
-    #[inline(always)]
-    unsafe fn leaf_quad<const A: usize, const B: usize, const C: usize, const D: usize>(
-        leaves: *const f32,
-        pos: v128,
-    ) -> v128 {
-        // SAFETY: as the caller guarantees.
-        let leaf = |lane: u8| unsafe { *leaves.add(lane as usize) };
-        f32x4(
-            leaf(u8x16_extract_lane::<A>(pos)),
-            leaf(u8x16_extract_lane::<B>(pos)),
-            leaf(u8x16_extract_lane::<C>(pos)),
-            leaf(u8x16_extract_lane::<D>(pos)),
-        )
-    }
-
-    /// The margins of a block. Row `16v + l` is lane `l` of vector `v`, and each row adds its
-    /// leaves in tree order, so every row's sum is the scalar sum.
-    ///
-    /// # Safety
-    /// `m`'s vector layout is ready (every key and rank fits [`Lane`]) and `ranks` holds
-    /// `RANK_SLOTS * BLOCK` ranks.
-    #[target_feature(enable = "simd128")]
-    // Out of line: inlined into the block loop it ran ~6 % slower in wasmtime.
-    #[inline(never)]
-    unsafe fn margins(m: &Model, ranks: &[Lane], row_ranks: &mut RowRanks<BLOCK>) -> [f32; BLOCK] {
-        let splits = BlockSplits(ranks.as_ptr().cast::<u8>());
-        let mut sums = [f32x4_splat(m.base_score); 4 * VECS];
-        let mut nodes = m.wide.0.as_ptr();
-        for e in &m.eval {
-            let n = e.n_splits();
-            let tree = nodes;
-            // SAFETY: the trees' splits follow one another in `wide`.
-            nodes = unsafe { nodes.add(n) };
-            if e.depth > MAX_DEPTH {
-                let row_ranks = row_ranks.get();
-                let leaves: [f32; BLOCK] = core::array::from_fn(|r| m.walk(e, &row_ranks[r]));
-                for (k, s) in sums.iter_mut().enumerate() {
-                    // SAFETY: `leaves` has 4 floats from 4k on.
-                    *s = f32x4_add(*s, unsafe { v128_load(leaves.as_ptr().add(4 * k).cast()) });
-                }
-                continue;
-            }
-            // SAFETY: `tree` has the n = 2^depth − 1 splits of this tree in the order
-            // `vector::Order::Subtrees` gives them.
-            let pos: Masks = unsafe { positions(&splits, tree, e.depth) };
-            let leaves = m.leaves[e.leaf_off..e.leaf_off + n + 1].as_ptr();
-            for (v, p) in pos.into_iter().enumerate() {
-                // SAFETY: positions are below 2^depth = n + 1, the number of leaves.
-                let quads = unsafe {
-                    [
-                        leaf_quad::<0, 1, 2, 3>(leaves, p),
-                        leaf_quad::<4, 5, 6, 7>(leaves, p),
-                        leaf_quad::<8, 9, 10, 11>(leaves, p),
-                        leaf_quad::<12, 13, 14, 15>(leaves, p),
-                    ]
-                };
-                for (q, x) in quads.into_iter().enumerate() {
-                    sums[4 * v + q] = f32x4_add(sums[4 * v + q], x);
-                }
-            }
-        }
-        let mut out = [0f32; BLOCK];
-        for (k, s) in sums.iter().enumerate() {
-            // SAFETY: `out` has 4 floats from 4k on.
-            unsafe { v128_store(out.as_mut_ptr().add(4 * k).cast(), *s) };
-        }
-        out
-    }
-}
+mod planes;
 
 const SPLIT_BYTES: usize = 16;
 /// A tree's header (split count, leaf count, root) and a single leaf.
@@ -1883,7 +1550,7 @@ mod tests {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
     }
 
-    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the bit-plane path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn batch_equals_single_bits() {
@@ -1993,6 +1660,16 @@ mod tests {
         (m, rows)
     }
 
+    /// Whether the target's block evaluator (AVX2, or scorer.wasm's bit planes) can score `m`.
+    #[cfg(target_arch = "x86_64")]
+    fn block_path_ready(m: &Model) -> bool {
+        m.wide.ready(&m.nodes)
+    }
+    #[cfg(target_arch = "wasm32")]
+    fn block_path_ready(m: &Model) -> bool {
+        m.planes.ready()
+    }
+
     fn assert_paths_agree(m: &Model, rows: &[FeatureRow]) {
         let mut batch = vec![0.0; rows.len()];
         let mut portable = vec![0.0; rows.len()];
@@ -2010,22 +1687,22 @@ mod tests {
         }
     }
 
-    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the bit-plane path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn every_path_matches_a_pointer_walk_on_edge_values() {
-        // Whole vector blocks (3 of 64 rows for AVX2, 6 of 32 for simd128), then 8-row
-        // blocks, then single rows.
+        // Whole vector blocks (3 of 64 rows for AVX2; one of 128 and a part-filled one of 77
+        // rows for the bit planes), then 8-row blocks, then single rows.
         let (m, rows) = edge_case_model_and_rows(17, 60, 3 * 64 + 8 + 5);
         #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
         assert!(
-            m.wide.ready(&m.nodes),
+            block_path_ready(&m),
             "the vector path must be able to run this model"
         );
         assert_paths_agree(&m, &rows);
     }
 
-    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the bit-plane path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn every_path_matches_on_complete_trees_of_one_depth() {
@@ -2053,11 +1730,52 @@ mod tests {
                 .collect();
             // Binned (as the trainer's models are: every vector path runs it) and not.
             let binned = crate::synth::binned_model(99, trees, depth);
-            #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-            assert!(binned.wide.ready(&binned.nodes), "depth {depth}");
+            #[cfg(target_arch = "x86_64")]
+            assert!(block_path_ready(&binned), "depth {depth}");
+            // The bit planes leave a model of only deeper trees to the portable path, which
+            // walks them eight rows at a time.
+            #[cfg(target_arch = "wasm32")]
+            assert_eq!(
+                block_path_ready(&binned),
+                depth <= vector::MAX_DEPTH,
+                "depth {depth}"
+            );
             assert_paths_agree(&binned, &rows);
             assert_paths_agree(&crate::synth::model(99, trees, depth), &rows);
         }
+    }
+
+    // Also under wasm32 (in node), where `predict_batch` takes the bit-plane path.
+    #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
+    #[cfg_attr(not(target_arch = "wasm32"), test)]
+    fn every_path_matches_on_uneven_trees_for_every_batch_size() {
+        // Trees of depth 0 to 8 (deeper ones are walked in their place), batches that end in
+        // a part-filled block or in fewer rows than a block takes, and missing values.
+        let m = crate::synth::uneven_binned_model(12, 50, 8);
+        assert!(m.max_depth() > vector_depth_limit());
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+        assert!(block_path_ready(&m));
+        let mut rng = crate::synth::Rng::new(5);
+        for n in [1, 15, 16, 17, 63, 64, 65, 127, 128, 129, 143, 144, 300] {
+            let rows: Vec<FeatureRow> = (0..n)
+                .map(|_| {
+                    let mut r = crate::features::extract(&crate::synth::shot(&mut rng));
+                    if rng.chance(0.3) {
+                        r[rng.below(N_FEATURES)] = f32::NAN;
+                    }
+                    r
+                })
+                .collect();
+            assert_paths_agree(&m, &rows);
+        }
+    }
+
+    /// The deepest tree the vector paths evaluate as a whole.
+    fn vector_depth_limit() -> usize {
+        #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
+        return vector::MAX_DEPTH as usize;
+        #[cfg(not(any(target_arch = "x86_64", target_arch = "wasm32")))]
+        return 6;
     }
 
     /// A model whose feature 0 has `n` distinct thresholds (and no other feature any), and
@@ -2105,31 +1823,31 @@ mod tests {
         (m, rows)
     }
 
-    /// The most thresholds per feature the target's vector path ranks (16-bit ranks for
-    /// AVX2, 8-bit for simd128); other targets have none, so any number serves.
-    #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-    const VECTOR_MAX_CUTS: usize = <blocks::Lane as vector::Lane>::MAX_CUTS;
-    #[cfg(not(any(target_arch = "x86_64", target_arch = "wasm32")))]
-    const VECTOR_MAX_CUTS: usize = 254;
+    /// The most thresholds per feature the target's block path ranks (16-bit ranks for
+    /// AVX2, 8-bit in wasm); other targets have none, so any number serves.
+    #[cfg(target_arch = "x86_64")]
+    const VECTOR_MAX_CUTS: usize = <avx2::Lane as vector::Lane>::MAX_CUTS;
+    #[cfg(not(target_arch = "x86_64"))]
+    const VECTOR_MAX_CUTS: usize = WASM_VECTOR_MAX_THRESHOLDS;
 
-    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the bit-plane path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn the_vector_path_takes_features_up_to_its_rank_width() {
         // The largest key and rank sit just below the missing-right rank's lane.
         let (m, rows) = model_with_thresholds_on_one_feature(VECTOR_MAX_CUTS);
         #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-        assert!(m.wide.ready(&m.nodes));
+        assert!(block_path_ready(&m));
         assert_paths_agree(&m, &rows);
     }
 
-    // Also under wasm32 (in node), where `predict_batch` takes the simd128 path.
+    // Also under wasm32 (in node), where `predict_batch` takes the bit-plane path.
     #[cfg_attr(target_arch = "wasm32", wasm_bindgen_test::wasm_bindgen_test)]
     #[cfg_attr(not(target_arch = "wasm32"), test)]
     fn features_with_too_many_thresholds_for_the_vector_ranks_take_the_portable_path() {
         let (m, rows) = model_with_thresholds_on_one_feature(VECTOR_MAX_CUTS + 1);
         #[cfg(any(target_arch = "x86_64", target_arch = "wasm32"))]
-        assert!(!m.wide.ready(&m.nodes));
+        assert!(!block_path_ready(&m));
         assert_paths_agree(&m, &rows);
     }
 }
