@@ -67,7 +67,7 @@ pub struct FuelBudget {
     /// Added to a model-loading call for each split slot of the evaluation layouts, as many
     /// as any model may need (`scorer::model::MAX_PADDED_SPLITS`): they grow with each tree's
     /// padding, which the file's size does not show (512 chains of 12 splits, 131 KB, fill
-    /// them; measured about 135 fuel per slot).
+    /// them; measured about 77 fuel per slot, 135 before scorer.wasm's bit-plane layout).
     pub per_padded_split: u64,
 }
 

@@ -118,7 +118,7 @@ fn invalid(reason: impl Into<String>) -> ModelError {
 
 /// Most padded split slots a model may need. Its evaluation layouts grow with these slots, not
 /// with the file (a chain of 12 splits pads to 4,095): at this limit scorer.wasm's memory is
-/// about 33 MiB, within the 64 MiB edge-host gives a guest, and loading takes about 135 fuel
+/// about 17 MiB, within the 64 MiB edge-host gives a guest, and loading takes about 77 fuel
 /// per slot.
 pub const MAX_PADDED_SPLITS: usize = 1 << 21;
 
