@@ -27,7 +27,7 @@ use crate::guest::{FuelBudget, GuestError, ScorerEngine, ScorerInstance, Scores}
 use crate::kpl;
 use crate::output::{self, ModelTag, Source};
 use crate::record::{self, Decoded, InputFormat, Invalid, InvalidKind, ShotId};
-use crate::registry::{FetchedModel, ModelChoice, Registry};
+use crate::registry::{FetchedModel, ModelChoice, Registry, RegistryError};
 use crate::sink::{OutRecord, PutOutcome, RetryPolicy, Sink};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
@@ -297,6 +297,8 @@ pub struct Handler {
     /// How often the production alias is re-read.
     pub recheck: Duration,
     last_check: Instant,
+    /// The version the alias names that was refused for its content, if any.
+    refused: Option<Refused>,
     output: Sink,
     dead_letter: Sink,
     retry: RetryPolicy,
@@ -309,6 +311,21 @@ pub struct Handler {
     /// The decoded records' shots, in record order: the scorer's input.
     shots: Vec<Shot>,
     results: Vec<Result<(f32, FeatureRow), Invalid>>,
+}
+
+/// Rechecks for which a version refused for its content is not fetched again while the alias
+/// still names it (each still counts as a failed reload); the next one fetches it once more,
+/// in case it was repaired in place.
+pub const REFUSED_RECHECKS: u32 = 10;
+
+/// A version refused for its content (checksum, feature set, size, or the scorer's checks):
+/// fetching it again would give the same answer.
+#[derive(Debug)]
+struct Refused {
+    version: String,
+    reason: String,
+    /// Rechecks since it was fetched.
+    skipped: u32,
 }
 
 /// The parts of a [`Handler`] besides the model.
@@ -362,6 +379,7 @@ impl Handler {
             choice: config.choice,
             recheck: config.recheck,
             last_check: Instant::now(),
+            refused: None,
             output: config.output,
             dead_letter: config.dead_letter,
             retry: config.retry,
@@ -576,7 +594,9 @@ impl Handler {
     }
 
     /// Re-reads the production alias and swaps in a new version if it passes every check.
-    /// Returns false when a new version was refused or the registry could not be read.
+    /// Returns false when a new version was refused or the registry could not be read. A
+    /// version refused for its content is not downloaded again for [`REFUSED_RECHECKS`]
+    /// rechecks while the alias names it (each still returns false and logs why).
     pub async fn recheck_model(&mut self) -> bool {
         self.last_check = Instant::now();
         let Some(registry) = &self.registry else {
@@ -586,10 +606,49 @@ impl Handler {
             return true;
         }
         let outcome = match registry.resolve(&self.choice).await {
-            Ok(v) if v == self.serving.tag.version() => return true,
-            Ok(v) => match registry.fetch_version(&v).await {
-                Ok(model) => self.swap(model),
-                Err(e) => Err(format!("version {v}: {e}")),
+            Ok(v) if v == self.serving.tag.version() => {
+                self.refused = None;
+                return true;
+            }
+            Ok(v) => match &mut self.refused {
+                Some(r) if r.version == v && r.skipped < REFUSED_RECHECKS => {
+                    r.skipped += 1;
+                    Err(format!(
+                        "{} (refused before; not fetched again for {} more rechecks)",
+                        r.reason,
+                        REFUSED_RECHECKS - r.skipped
+                    ))
+                }
+                _ => {
+                    self.refused = None;
+                    let refused = |reason: String| Refused {
+                        version: v.clone(),
+                        reason,
+                        skipped: 0,
+                    };
+                    match registry.fetch_version(&v).await {
+                        Ok(model) => self.swap(model).map_err(|e| {
+                            let reason = format!("version {v}: {e}");
+                            self.refused = Some(refused(reason.clone()));
+                            reason
+                        }),
+                        Err(e) => {
+                            let reason = format!("version {v}: {e}");
+                            // Reads and files not there (yet) may be transient: fetched again
+                            // at the next recheck.
+                            let content = !matches!(
+                                e,
+                                RegistryError::Read { .. }
+                                    | RegistryError::Missing { .. }
+                                    | RegistryError::BadJson { .. }
+                            );
+                            if content {
+                                self.refused = Some(refused(reason.clone()));
+                            }
+                            Err(reason)
+                        }
+                    }
+                }
             },
             Err(e) => Err(e.to_string()),
         };

@@ -197,6 +197,31 @@ async fn handler(moto_url: &str, output_endpoint: &str, retry: RetryPolicy) -> H
     .unwrap()
 }
 
+/// A version refused for its content is not downloaded again at every recheck while the alias
+/// names it; repaired in place, it is fetched and served after `REFUSED_RECHECKS` rechecks.
+#[tokio::test]
+async fn a_refused_version_is_not_fetched_at_every_recheck() {
+    let Some(moto) = Moto::start() else { return };
+    let s3c = s3(&moto.url);
+    create_stream(&kinesis(&moto.url), "xg-out").await;
+    setup_registry(&s3c).await;
+    let mut h = handler(&moto.url, &moto.url, RetryPolicy::default()).await;
+    let good = scorer::synth::model(9, 30, 4).to_bytes();
+    let mut flipped = good.clone();
+    flipped[100] ^= 0x40;
+    publish(&s3c, BUCKET, PREFIX, "v7", &flipped, manifest("v7", &good)).await;
+    promote(&s3c, BUCKET, PREFIX, "v7").await;
+    assert!(!h.recheck_model().await, "a checksum mismatch is refused");
+    // Repaired in place: not read again until the refusal has been repeated enough times.
+    publish(&s3c, BUCKET, PREFIX, "v7", &good, manifest("v7", &good)).await;
+    for k in 0..edge_host::handler::REFUSED_RECHECKS {
+        assert!(!h.recheck_model().await, "recheck {k}");
+        assert_eq!(h.serving().tag.version(), "v1");
+    }
+    assert!(h.recheck_model().await);
+    assert_eq!(h.serving().tag.version(), "v7");
+}
+
 #[tokio::test]
 async fn promoted_models_are_picked_up_and_corrupt_ones_refused() {
     let Some(moto) = Moto::start() else { return };
