@@ -16,6 +16,13 @@
 //! The immutability check is read-then-write: two publishers racing on the same new version
 //! are not detected, so publish from one place (CI) at a time.
 //!
+//! The production alias is read-modify-written with a conditional write ([`Store::put_if`]:
+//! S3's `If-Match`/`If-None-Match`, a lock file in a local folder), so two promotes at once
+//! both land and each records the version it replaced as `previous`; a promote retries a few
+//! times when another one got in between. (`--if-better` compares against the production it
+//! read before that write, so two candidates promoted at once are not compared with each
+//! other.)
+//!
 //! Version strings match `[A-Za-z0-9._-]{1,64}` (and are not `.` or `..`); file names match
 //! the same pattern without a leading `.`. Store keys are checked again by each [`Store`], so
 //! hostile input cannot escape the registry root.
@@ -46,6 +53,10 @@ pub use scorer::registry_layout::{
     MANIFEST_NAME, MAX_NAME_LEN, MODEL_NAME, PRODUCTION_KEY, VERSIONS_DIR,
 };
 
+/// How many times a promote re-reads the production alias when another writer replaced it
+/// between its read and its write.
+const PROMOTE_ATTEMPTS: usize = 5;
+
 /// Where registry bytes live. Keys are `/`-separated relative paths such as
 /// `versions/v1/model.xgm`.
 pub trait Store: Send + Sync {
@@ -53,6 +64,12 @@ pub trait Store: Send + Sync {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>>;
     /// Stores `bytes` at `key`, replacing what was there. Readers never see a partial file.
     fn put(&self, key: &str, bytes: &[u8]) -> Result<()>;
+    /// The bytes at `key` and a tag that changes whenever they are replaced, or `None`.
+    fn get_tagged(&self, key: &str) -> Result<Option<(Vec<u8>, String)>>;
+    /// Stores `bytes` at `key` only if what is there still has the tag `expected` (`None`: only
+    /// if nothing is there). Returns false, having written nothing, when another writer
+    /// replaced it first: the read-modify-write of the production alias retries then.
+    fn put_if(&self, key: &str, bytes: &[u8], expected: Option<&str>) -> Result<bool>;
     /// All keys starting with `prefix`, sorted.
     fn list(&self, prefix: &str) -> Result<Vec<String>>;
     /// Human-readable location for messages: `local folder X` or `s3://bucket/prefix`.
@@ -169,6 +186,47 @@ impl LocalStore {
     }
 }
 
+/// A lock held while its file exists (created with `create_new`, removed on drop).
+struct LockFile(PathBuf);
+
+impl LockFile {
+    /// How long [`LockFile::acquire`] waits for another holder.
+    const WAIT: Duration = Duration::from_secs(10);
+
+    fn acquire(path: PathBuf) -> Result<LockFile> {
+        let start = std::time::Instant::now();
+        loop {
+            match fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(&path)
+            {
+                Ok(_) => return Ok(LockFile(path)),
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+                    if start.elapsed() >= Self::WAIT {
+                        bail!(
+                            "{} has been locked for {} s by another writer; if none is running \
+                             (a crashed one leaves its lock behind), delete the file",
+                            path.display(),
+                            Self::WAIT.as_secs()
+                        );
+                    }
+                    std::thread::sleep(Duration::from_millis(20));
+                }
+                Err(e) => {
+                    return Err(e).with_context(|| format!("creating lock file {}", path.display()))
+                }
+            }
+        }
+    }
+}
+
+impl Drop for LockFile {
+    fn drop(&mut self) {
+        let _ = fs::remove_file(&self.0);
+    }
+}
+
 impl Store for LocalStore {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
         let path = self.path_of(key)?;
@@ -216,6 +274,30 @@ impl Store for LocalStore {
             let _ = d.sync_all();
         }
         Ok(())
+    }
+
+    fn get_tagged(&self, key: &str) -> Result<Option<(Vec<u8>, String)>> {
+        Ok(self.get(key)?.map(|bytes| {
+            let tag = sha256_hex(&bytes);
+            (bytes, tag)
+        }))
+    }
+
+    fn put_if(&self, key: &str, bytes: &[u8], expected: Option<&str>) -> Result<bool> {
+        let path = self.path_of(key)?;
+        let dir = path.parent().expect("a key path is below the root");
+        fs::create_dir_all(dir).with_context(|| format!("writing {key} to {}", self.describe()))?;
+        let file_name = path.file_name().expect("a key has a file name");
+        // The compare and the write happen under a lock file (its name starts with TMP_MARK,
+        // so `list` skips it).
+        let _lock =
+            LockFile::acquire(dir.join(format!("{TMP_MARK}lock-{}", file_name.to_string_lossy())))?;
+        let current = self.get_tagged(key)?.map(|(_, tag)| tag);
+        if current.as_deref() != expected {
+            return Ok(false);
+        }
+        self.put(key, bytes)?;
+        Ok(true)
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
@@ -402,6 +484,10 @@ impl S3Store {
 
 impl Store for S3Store {
     fn get(&self, key: &str) -> Result<Option<Vec<u8>>> {
+        Ok(self.get_tagged(key)?.map(|(bytes, _)| bytes))
+    }
+
+    fn get_tagged(&self, key: &str) -> Result<Option<(Vec<u8>, String)>> {
         check_key(key).with_context(|| format!("in {}", self.describe()))?;
         let object_key = self.object_key(key);
         let context = || format!("reading {key} from {}", self.describe());
@@ -432,13 +518,14 @@ impl Store for S3Store {
                 max_bytes_of(key),
             )
             .with_context(context)?;
+            let tag = output.e_tag.clone().unwrap_or_default();
             let body = output
                 .body
                 .collect()
                 .await
                 .map_err(anyhow::Error::new)
                 .with_context(context)?;
-            Ok(Some(body.into_bytes().to_vec()))
+            Ok(Some((body.into_bytes().to_vec(), tag)))
         })
     }
 
@@ -457,6 +544,36 @@ impl Store for S3Store {
             .map_err(sdk_error)
             .with_context(|| format!("writing {key} to {}", self.describe()))?;
         Ok(())
+    }
+
+    fn put_if(&self, key: &str, bytes: &[u8], expected: Option<&str>) -> Result<bool> {
+        check_key(key).with_context(|| format!("in {}", self.describe()))?;
+        let put = self
+            .client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.object_key(key))
+            .body(ByteStream::from(bytes.to_vec()));
+        // S3's conditional writes: If-Match on the tag read, If-None-Match * for a new key.
+        let put = match expected {
+            Some(tag) => put.if_match(tag),
+            None => put.if_none_match("*"),
+        };
+        match self.runtime.block_on(put.send()) {
+            Ok(_) => Ok(true),
+            // 412: the precondition failed; 409: a concurrent conditional write won; 404: the
+            // object read was deleted since.
+            Err(e)
+                if e.raw_response()
+                    .is_some_and(|r| matches!(r.status().as_u16(), 404 | 409 | 412))
+                    && e.code() != Some("NoSuchBucket") =>
+            {
+                Ok(false)
+            }
+            Err(e) => {
+                Err(sdk_error(e)).with_context(|| format!("writing {key} to {}", self.describe()))
+            }
+        }
     }
 
     fn list(&self, prefix: &str) -> Result<Vec<String>> {
@@ -548,6 +665,15 @@ pub struct ProductionAlias {
     pub previous: Option<String>,
     /// Whether the promotion overrode the usual checks (recorded for the audit trail).
     pub forced: bool,
+}
+
+impl ProductionAlias {
+    /// The alias file's bytes: pretty JSON and a newline.
+    fn to_json(&self) -> Result<Vec<u8>> {
+        let mut json = serde_json::to_vec_pretty(self).context("serialising production alias")?;
+        json.push(b'\n');
+        Ok(json)
+    }
 }
 
 /// Model versions and the production alias in a [`Store`].
@@ -742,10 +868,12 @@ impl Registry {
         let Some(bytes) = self.store.get(PRODUCTION_KEY)? else {
             return Ok(None);
         };
-        let alias: ProductionAlias = serde_json::from_slice(&bytes).with_context(|| {
-            format!("malformed {PRODUCTION_KEY} in registry {}", self.describe())
-        })?;
-        Ok(Some(alias))
+        Ok(Some(self.parse_alias(&bytes)?))
+    }
+
+    fn parse_alias(&self, bytes: &[u8]) -> Result<ProductionAlias> {
+        serde_json::from_slice(bytes)
+            .with_context(|| format!("malformed {PRODUCTION_KEY} in registry {}", self.describe()))
     }
 
     /// Points `production` at `version`, which must be published. `previous` records the
@@ -762,31 +890,44 @@ impl Registry {
                 self.versions_for_message()
             );
         }
-        let current = match self.production() {
-            Ok(current) => current,
-            Err(_) if forced => None,
-            Err(e) => return Err(e),
-        };
-        let previous = match current {
-            Some(c) if c.version == version => c.previous,
-            Some(c) => Some(c.version),
-            None => None,
-        };
-        let promoted_at_unix_s = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        let alias = ProductionAlias {
-            version: version.to_string(),
-            promoted_at_unix_s,
-            previous,
-            forced,
-        };
-        let mut json = serde_json::to_vec_pretty(&alias).context("serialising production alias")?;
-        json.push(b'\n');
-        self.store
-            .put(PRODUCTION_KEY, &json)
-            .with_context(|| format!("promoting {version}"))?;
-        Ok(alias)
+        // Read, modify, write only if unchanged: two promotes at once must not both record
+        // the same `previous` (the first one's version would be lost from the history).
+        for _ in 0..PROMOTE_ATTEMPTS {
+            let read = self.store.get_tagged(PRODUCTION_KEY)?;
+            let tag = read.as_ref().map(|(_, tag)| tag.clone());
+            let current = match read.map(|(bytes, _)| self.parse_alias(&bytes)).transpose() {
+                Ok(current) => current,
+                Err(_) if forced => None,
+                Err(e) => return Err(e),
+            };
+            let previous = match current {
+                Some(c) if c.version == version => c.previous,
+                Some(c) => Some(c.version),
+                None => None,
+            };
+            let promoted_at_unix_s = SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let alias = ProductionAlias {
+                version: version.to_string(),
+                promoted_at_unix_s,
+                previous,
+                forced,
+            };
+            let json = alias.to_json()?;
+            let written = self
+                .store
+                .put_if(PRODUCTION_KEY, &json, tag.as_deref())
+                .with_context(|| format!("promoting {version}"))?;
+            if written {
+                return Ok(alias);
+            }
+        }
+        bail!(
+            "the production alias of registry {} changed {PROMOTE_ATTEMPTS} times while promoting \
+             {version} (other promotes running?); this promote wrote nothing, run it again",
+            self.describe()
+        )
     }
 
     /// Publishes a model folder — the `--out` folder of `trainer train`, a pipeline stage

@@ -160,6 +160,109 @@ fn exercise_registry(open: OpenStore) {
     let repaired = registry.set_production("v1", true).unwrap();
     assert_eq!(repaired.previous, None);
     assert_eq!(registry.production().unwrap(), Some(repaired));
+
+    // Conditional writes: only over the tag read, or onto nothing; else nothing is written.
+    assert!(store.put_if("cas.json", b"one", None).unwrap());
+    assert!(
+        !store.put_if("cas.json", b"two", None).unwrap(),
+        "the key exists"
+    );
+    let (bytes, tag) = store.get_tagged("cas.json").unwrap().unwrap();
+    assert_eq!(bytes, b"one");
+    assert!(store.put_if("cas.json", b"two", Some(&tag)).unwrap());
+    assert!(
+        !store.put_if("cas.json", b"three", Some(&tag)).unwrap(),
+        "a stale tag"
+    );
+    assert_eq!(store.get("cas.json").unwrap().unwrap(), b"two");
+    assert_ne!(store.get_tagged("cas.json").unwrap().unwrap().1, tag);
+}
+
+/// A store on which another promote lands between a promote's read of the alias and its
+/// write, once (armed by `arm`).
+struct Interleaved {
+    inner: LocalStore,
+    other: std::sync::Mutex<Option<Vec<u8>>>,
+}
+
+impl Store for Interleaved {
+    fn get(&self, key: &str) -> anyhow::Result<Option<Vec<u8>>> {
+        self.inner.get(key)
+    }
+    fn put(&self, key: &str, bytes: &[u8]) -> anyhow::Result<()> {
+        self.inner.put(key, bytes)
+    }
+    fn get_tagged(&self, key: &str) -> anyhow::Result<Option<(Vec<u8>, String)>> {
+        self.inner.get_tagged(key)
+    }
+    fn put_if(&self, key: &str, bytes: &[u8], expected: Option<&str>) -> anyhow::Result<bool> {
+        if let Some(other) = self.other.lock().unwrap().take() {
+            self.inner.put(key, &other)?;
+        }
+        self.inner.put_if(key, bytes, expected)
+    }
+    fn list(&self, prefix: &str) -> anyhow::Result<Vec<String>> {
+        self.inner.list(prefix)
+    }
+    fn describe(&self) -> String {
+        self.inner.describe()
+    }
+}
+
+#[test]
+fn a_promote_racing_another_keeps_the_others_version_as_previous() {
+    let dir = tempfile::tempdir().unwrap();
+    let open = || LocalStore::create(dir.path()).unwrap();
+    let setup = Registry::with_store(Box::new(open()));
+    for v in ["v1", "v2", "v3"] {
+        assert!(setup.publish(v, &files(v, v)).unwrap());
+    }
+    setup.set_production("v1", false).unwrap();
+    // While v3 is promoted from v1, another promote moves production to v2.
+    let other =
+        b"{\"version\":\"v2\",\"promoted_at_unix_s\":1,\"previous\":\"v1\",\"forced\":false}\n";
+    let racing = Registry::with_store(Box::new(Interleaved {
+        inner: open(),
+        other: std::sync::Mutex::new(Some(other.to_vec())),
+    }));
+    let alias = racing.set_production("v3", false).unwrap();
+    assert_eq!(alias.version, "v3");
+    assert_eq!(
+        alias.previous.as_deref(),
+        Some("v2"),
+        "the racing promote is not lost"
+    );
+    assert_eq!(setup.production().unwrap(), Some(alias));
+}
+
+#[test]
+fn concurrent_promotes_on_a_local_registry_all_land_in_the_history() {
+    let dir = tempfile::tempdir().unwrap();
+    let setup = Registry::with_store(Box::new(LocalStore::create(dir.path()).unwrap()));
+    let versions: Vec<String> = (0..5).map(|i| format!("v{i}")).collect();
+    for v in &versions {
+        assert!(setup.publish(v, &files(v, v)).unwrap());
+    }
+    // Each promote records the version it replaced: with no update lost, the versions and
+    // their `previous` form one chain through all of them. (Each retry of a promote follows
+    // another's write, so five promotes need at most four retries, within the attempts.)
+    let previous: Vec<(String, Option<String>)> = std::thread::scope(|s| {
+        let handles: Vec<_> = versions
+            .iter()
+            .map(|v| {
+                let root = dir.path().to_path_buf();
+                s.spawn(move || {
+                    let r = Registry::with_store(Box::new(LocalStore::create(&root).unwrap()));
+                    (v.clone(), r.set_production(v, false).unwrap().previous)
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap()).collect()
+    });
+    let replaced: std::collections::BTreeSet<_> =
+        previous.iter().filter_map(|(_, p)| p.clone()).collect();
+    assert_eq!(replaced.len(), versions.len() - 1, "{previous:?}");
+    assert_eq!(previous.iter().filter(|(_, p)| p.is_none()).count(), 1);
 }
 
 // ---------------------------------------------------------------------------------------------
