@@ -5,10 +5,11 @@
 //! `versions/<v>/model.xgm` is its model. A registry is a local folder or an S3 prefix
 //! (`s3://bucket/prefix`).
 //!
-//! [`fetch`] resolves a [`ModelChoice`] to a version, reads its manifest and model and checks
-//! them **before** they reach the scorer: the manifest's feature-set id against this host's
-//! scorer crate, and the model bytes' sha256 against the manifest. The scorer then checks the
-//! model format itself (magic, version, CRC-32, tree shapes) when it is loaded.
+//! [`Registry::resolve`] resolves a [`ModelChoice`] to a version; [`Registry::fetch_version`]
+//! reads its manifest and model and checks them **before** they reach the scorer: the
+//! manifest's feature-set id against this host's scorer crate, and the model bytes' sha256
+//! against the manifest. The scorer then checks the model format itself (magic, version,
+//! CRC-32, tree shapes) when it is loaded.
 
 use crate::drift::Reference;
 use serde::Deserialize;

@@ -29,7 +29,7 @@ pub struct KindChoice {
 }
 
 /// Levels that routing by shot kind can put above the main model's trees: one split for
-/// penalties and one for direct free kicks ([`gated`] each adds one).
+/// penalties and one for direct free kicks (`gated` each adds one).
 pub const KIND_ROUTING_LEVELS: usize = 2;
 
 fn flag_index(name: &str) -> u16 {
