@@ -27,7 +27,7 @@ use crate::guest::{FuelBudget, GuestError, ScorerEngine, ScorerInstance, Scores}
 use crate::kpl;
 use crate::output::{self, ModelTag, Source};
 use crate::record::{self, Decoded, InputFormat, Invalid, InvalidKind, ShotId};
-use crate::registry::{FetchedModel, ModelChoice, Registry, RegistryError};
+use crate::registry::{FetchedModel, ModelChoice, Registry};
 use crate::sink::{OutRecord, PutOutcome, RetryPolicy, Sink};
 use aws_lambda_events::event::kinesis::KinesisEvent;
 use aws_lambda_events::event::streams::KinesisEventResponse;
@@ -621,29 +621,21 @@ impl Handler {
                 }
                 _ => {
                     self.refused = None;
-                    let refused = |reason: String| Refused {
-                        version: v.clone(),
-                        reason,
-                        skipped: 0,
+                    // Why it failed, and whether fetching it again would give the same answer.
+                    let failed = match registry.fetch_version(&v).await {
+                        Ok(model) => self.swap(model).err().map(|e| (e, true)),
+                        Err(e) => Some((e.to_string(), e.is_about_content())),
                     };
-                    match registry.fetch_version(&v).await {
-                        Ok(model) => self.swap(model).map_err(|e| {
+                    match failed {
+                        None => Ok(()),
+                        Some((e, content)) => {
                             let reason = format!("version {v}: {e}");
-                            self.refused = Some(refused(reason.clone()));
-                            reason
-                        }),
-                        Err(e) => {
-                            let reason = format!("version {v}: {e}");
-                            // Reads and files not there (yet) may be transient: fetched again
-                            // at the next recheck.
-                            let content = !matches!(
-                                e,
-                                RegistryError::Read { .. }
-                                    | RegistryError::Missing { .. }
-                                    | RegistryError::BadJson { .. }
-                            );
                             if content {
-                                self.refused = Some(refused(reason.clone()));
+                                self.refused = Some(Refused {
+                                    version: v.clone(),
+                                    reason: reason.clone(),
+                                    skipped: 0,
+                                });
                             }
                             Err(reason)
                         }

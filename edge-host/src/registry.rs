@@ -118,6 +118,23 @@ impl fmt::Display for RegistryError {
     }
 }
 
+impl RegistryError {
+    /// Whether the error is about what the registry holds (a checksum, a feature set, a size,
+    /// a name), so reading the same files again gives the same answer; reads that failed,
+    /// files not there (yet) and malformed JSON (perhaps caught mid-write) may pass later.
+    pub fn is_about_content(&self) -> bool {
+        match self {
+            RegistryError::Read { .. }
+            | RegistryError::Missing { .. }
+            | RegistryError::BadJson { .. } => false,
+            RegistryError::BadVersion(_)
+            | RegistryError::Sha256Mismatch { .. }
+            | RegistryError::FeatureSetMismatch { .. }
+            | RegistryError::TooLarge { .. } => true,
+        }
+    }
+}
+
 impl std::error::Error for RegistryError {}
 
 /// The feature-set id of this build, as manifests write it.
