@@ -198,11 +198,10 @@ pub(super) unsafe fn predict_blocks(m: &Model, rows: &[FeatureRow], out: &mut [f
 fn rank(m: &Model, block: &[FeatureRow; BLOCK], s: &mut Scratch) {
     let p = &m.planes;
     for fm in &p.features {
-        // Ranks are at most the feature's number of thresholds, and the masks read up to a
-        // multiple of STEP past `top`.
-        let len = (1usize << fm.steps).max(fm.top + 1);
+        // Ranks and keys (so `top`) are at most the feature's number of thresholds, below
+        // 2^steps; the masks read buckets up to a multiple of STEP.
         let at = RANKS * fm.feature;
-        s.buckets[at..at + len.next_multiple_of(STEP)].fill(u64x2_splat(0));
+        s.buckets[at..at + (1usize << fm.steps).next_multiple_of(STEP)].fill(u64x2_splat(0));
     }
     s.missing = [u64x2_splat(0); N_FEATURES];
     let buckets = s.buckets.as_mut_ptr().cast::<u64>();
